@@ -20,6 +20,7 @@ export type Kind =
   | { readonly t: 'timestamp'; readonly nullable: boolean } // number, Unix milliseconds
   | { readonly t: 'int64'; readonly nullable: boolean } // string of digits: a Long that may exceed 2^53
   | { readonly t: 'string'; readonly nullable: boolean }
+  | { readonly t: 'id'; readonly nullable: boolean } // string; a JSON integer is accepted and kept as its digit string
   | { readonly t: 'enum'; readonly nullable: boolean; readonly values: readonly string[] }
   | { readonly t: 'boolean'; readonly nullable: boolean }
   | { readonly t: 'strings'; readonly nullable: boolean } // a list of strings
@@ -31,12 +32,14 @@ export const INTEGER = kind('integer');
 export const TIMESTAMP = kind('timestamp');
 export const INT64 = kind('int64');
 export const STRING = kind('string');
+export const ID = kind('id');
 export const BOOLEAN = kind('boolean');
 export const STRINGS = kind('strings');
 export const oneOf = <const V extends readonly string[]>(...values: V) =>
   ({ t: 'enum', nullable: false, values }) as const;
 export const listOf = <const T extends Table>(of: T) => ({ t: 'list', nullable: false, of }) as const;
-export const nullable = <const K extends Kind>(k: K) => ({ ...k, nullable: true }) as const;
+export const nullable = <const K extends Kind>(k: K) =>
+  ({ ...k, nullable: true }) as unknown as Omit<K, 'nullable'> & { readonly nullable: true };
 
 // ─── rows and tables ────────────────────────────────────────────────────────────────────────────
 
@@ -262,14 +265,14 @@ export const SUBSCRIPTION_ENTRY = [
 export const LIST_SUBSCRIPTIONS = [
   field('method', 'mthd', oneOf('LIST_SUBSCRIPTIONS')),
   field('result', 'rslt', listOf(SUBSCRIPTION_ENTRY)),
-  field('ticket', 'tckt', nullable(STRING)),
+  field('ticket', 'tckt', nullable(ID)),
 ] as const;
 
 /** §5.2 the answer to a text `PING`. */
 export const STATUS = [field('status', 'status', STRING)] as const;
 
-/** §6.1 `{"error":{"name":"INVALID_AUTH","message":"..."}}`: the inner object. */
-export const ERROR_BODY = [field('name', 'name', STRING), field('message', 'message', nullable(STRING))] as const;
+/** §6.1 `{"error":{"name":"INVALID_AUTH","message":"..."}}`: the inner object. `name` may be a number in REST-style errors (§6.2). */
+export const ERROR_BODY = [field('name', 'name', ID), field('message', 'message', nullable(STRING))] as const;
 
 // ─── the registry: one entry per message kind ───────────────────────────────────────────────────
 
@@ -323,7 +326,7 @@ type Scalar<K> = K extends { t: 'decimal' }
   ? Decimal
   : K extends { t: 'integer' | 'timestamp' }
     ? number
-    : K extends { t: 'int64' | 'string' }
+    : K extends { t: 'int64' | 'string' | 'id' }
       ? string
       : K extends { t: 'enum'; values: readonly (infer V)[] }
         ? V

@@ -5,3 +5,5 @@ export { decodeFrame, frameText, LazyView } from './decode.js';
 export { decimalAt, toDecimal, Decimal } from './decimal.js';
 export { encodeEvent, encodeBatch } from './encode.js';
 export * from './subscription.js';
+export * from './jwt.js';
+export * from './transport.js';

@@ -1,0 +1,363 @@
+/**
+ * `createUpbitHub(options)`: the living system.
+ *
+ * How to read: options, then `createUpbitHub`, which (1) builds the router (bus), (2) plugs the
+ * real I/O into the machines' named slots (socket, prepare/JWT, sendRequest), (3) starts the
+ * supervisor, and (4) returns the facade. The data path is:
+ *
+ *   ws frame → socket actor (decode, stamp epoch) → Router (mitt, by type|code) → route (stream
+ *   filter) → Delivery (per component) → your callback
+ *
+ * The control path is XState all the way: component.machine → registerWishes → subscription
+ * machine (union, pending window, rate limit) → sendRequest → encodeSubscription → connection
+ * machine SEND → socket.
+ */
+import { createActor, fromPromise, type Actor, type ActorOptions, type AnyActorLogic, type InspectionEvent, type Observer } from 'xstate';
+import { componentMachine } from '../machines/component.machine.js';
+import { connectionMachine, type ConnectionInput, type PrepareInput, type PrepareOutput } from '../machines/connection.machine.js';
+import { jwtMachine, type TokenResult } from '../machines/jwt.machine.js';
+import { subscriptionMachine, type SendRequestParams } from '../machines/subscription.machine.js';
+import { supervisorMachine, type Health } from '../machines/supervisor.machine.js';
+import type { RecoveryInput } from '../machines/recovery.machine.js';
+import {
+  Credentials,
+  PRIVATE_TYPES,
+  UnauthorizedError,
+  UpbitConnectionError,
+  UpbitServerError,
+  encodeSubscription,
+  signConnectToken,
+  stringifyRequest,
+  tokenExpiry,
+  type CredentialsInput,
+  type Format,
+  type JwtAlgorithm,
+  type UpbitError,
+  type Wish,
+} from '../io/index.js';
+import { UpbitClient } from './client.js';
+import { Component, type ComponentRef } from './component.js';
+import { Router, type ConnectionName, type RouterMetrics } from './router.js';
+import { socketLogic } from './socket.js';
+import type WebSocket from 'ws';
+
+export interface UpbitHubOptions {
+  /** Public WebSocket. @default 'wss://api.upbit.com/websocket/v1' */
+  url?: string;
+  /** Private WebSocket (myOrder, myAsset, announcement). @default 'wss://api.upbit.com/websocket/v1/private' */
+  privateUrl?: string;
+  /** REST base, for the private fallback. @default 'https://api.upbit.com' */
+  restUrl?: string;
+  /** API keys: a fresh JWT (HS512 unless `jwtAlgorithm`) is signed for every private connect. */
+  credentials?: CredentialsInput;
+  /** Or your own token source; tokens with `exp` are renewed at 80 % of their lifetime. Reject with `UnauthorizedError` for a fatal refusal. */
+  getToken?: () => Promise<string | TokenResult>;
+  /** @default 'HS512' */
+  jwtAlgorithm?: JwtAlgorithm;
+  /** Wire format. SIMPLE frames are about 40 % smaller. @default 'SIMPLE' */
+  format?: Format;
+  /** Timers for every machine (pass a `SimulatedClock` in tests). @default real timers */
+  clock?: ActorOptions<AnyActorLogic>['clock'];
+  /** Wall clock in ms, for token expiry. @default Date.now */
+  now?: () => number;
+  /** Inspection observer: `createOfflineInspector().inspect`, or @statelyai/inspect's `inspector.inspect`. */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /** Offer permessage-deflate. @default true */
+  perMessageDeflate?: boolean;
+  /** WebSocket class. @default the `ws` package */
+  WebSocket?: typeof WebSocket;
+  /** Connection timers (keepaliveInterval, pongTimeout, stallTimeout, ...) and backoff. */
+  connection?: Omit<ConnectionInput, 'url' | 'name' | 'notifyParent' | 'initialEpoch' | 'recovery'>;
+  recovery?: RecoveryInput;
+  /** Coalescing window for subscription changes (0..100 ms). @default 100 */
+  pendingWindow?: number;
+}
+
+export interface HubStatus {
+  public: Health;
+  private: Health;
+  epochs: Record<ConnectionName, number>;
+  components: number;
+  metrics: HubMetrics;
+}
+
+export interface HubMetrics extends RouterMetrics {
+  frames: number;
+  bytes: number;
+  decodeErrors: number;
+  serverErrors: number;
+  requestsSent: Record<ConnectionName, number>;
+}
+
+export interface UpbitHub extends AsyncDisposable {
+  /** A new component actor (ids are unique among live components). */
+  spawnComponent(id: string): ComponentRef;
+  /** A friendly facade over a new component actor. */
+  client(id: string): UpbitClient;
+  status(): HubStatus;
+  /** Errors nobody else listens to (decode errors, errors of components without error listeners). */
+  onError(fn: (error: UpbitError, componentId?: string) => void): () => void;
+  /** The last request sent on each connection (for debugging and tests). */
+  lastRequest(conn: ConnectionName): string | undefined;
+  /** Stop everything: components, connections, timers. */
+  stop(): Promise<void>;
+  /** @internal the supervisor actor (inspection, tests) */
+  readonly supervisor: Actor<typeof supervisorMachine>;
+  /** @internal */
+  readonly router: Router;
+}
+
+const isPrivate = (w: Wish) => PRIVATE_TYPES.has(w.type);
+
+export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
+  const format = options.format ?? 'SIMPLE';
+  const credentials = options.credentials ? new Credentials(options.credentials) : undefined;
+  const canAuth = credentials !== undefined || options.getToken !== undefined;
+  const components = new Map<string, Component>();
+  const errorListeners = new Set<(error: UpbitError, componentId?: string) => void>();
+  const lastSent: Partial<Record<ConnectionName, { data: string; wishes: SendRequestParams['wishes'] }>> = {};
+  const suspects: Record<ConnectionName, Set<string>> = { public: new Set(), private: new Set() };
+  const metrics: HubMetrics = {
+    delivered: 0,
+    staleDropped: 0,
+    unrouted: 0,
+    frames: 0,
+    bytes: 0,
+    decodeErrors: 0,
+    serverErrors: 0,
+    requestsSent: { public: 0, private: 0 },
+  };
+  let ticket = 0;
+  let stopped = false;
+
+  const hubError = (error: UpbitError, componentId?: string) => {
+    if (errorListeners.size === 0) return; // nobody listens: counted in metrics, never thrown
+    for (const fn of [...errorListeners]) {
+      try {
+        fn(error, componentId);
+      } catch {
+        // a throwing hub error listener must not break the socket or the router
+      }
+    }
+  };
+  const toComponents = (ids: Iterable<string>, error: UpbitError) => {
+    for (const id of ids) components.get(id)?.delivery.error(error);
+  };
+  const componentsOn = (conn: ConnectionName) =>
+    [...components.values()].filter((c) => c.wishes().some((w) => isPrivate(w) === (conn === 'private'))).map((c) => c.id);
+
+  // (1) the bus
+  const router = new Router((componentId, { type, code }) =>
+    components.get(componentId)?.actor.send({ type: 'SNAPSHOT_DONE', channel: type, code }),
+  );
+
+  // (2) real I/O for the machines' slots
+  const socketFor = (conn: ConnectionName) =>
+    socketLogic({
+      conn,
+      router,
+      transport: { perMessageDeflate: options.perMessageDeflate, WebSocket: options.WebSocket },
+      onOpen: (epoch) => router.setEpoch(conn, epoch),
+      onFrame: (bytes) => {
+        metrics.frames++;
+        metrics.bytes += bytes;
+      },
+      onDecodeError: (error) => {
+        metrics.decodeErrors++;
+        hubError(error);
+      },
+      onServerError: (error) => {
+        metrics.serverErrors++;
+        if (error.serverName === 'INVALID_AUTH') {
+          toComponents(componentsOn('private'), new UnauthorizedError(`Upbit refused the credentials (INVALID_AUTH)`, error));
+          return;
+        }
+        // Upbit does not say which wish it objects to: blame what the last request added.
+        const blamed = suspects[conn].size > 0 ? suspects[conn] : new Set(componentsOn(conn));
+        toComponents(blamed, error);
+      },
+      onServerView: (view) => {
+        const result = view.result.map((r) => ({ type: r.type, codes: r.codes ?? undefined }));
+        supervisor.system.get(`${conn}.subscription`)?.send({ type: 'SERVER_VIEW', result });
+      },
+    });
+
+  const sendRequest = (conn: ConnectionName, params: SendRequestParams) => {
+    const connection = supervisor.system.get(`${conn}.connection`);
+    if (!connection) return;
+    if (params.wishes.length === 0) {
+      // Upbit has no unsubscribe: an empty union means closing the connection.
+      lastSent[conn] = undefined;
+      connection.send({ type: 'DISCONNECT' });
+      return;
+    }
+    const before = new Set((lastSent[conn]?.wishes ?? []).map((w) => JSON.stringify(w)));
+    suspects[conn] = new Set(params.wishes.filter((w) => !before.has(JSON.stringify(w))).map((w) => w.componentId));
+    let data: string;
+    try {
+      data = stringifyRequest(encodeSubscription(params.wishes as unknown as Wish[], { ticket: `upbit-ws-${++ticket}`, format }));
+    } catch (err) {
+      toComponents(suspects[conn], err as UpbitError); // cannot happen for validated wishes; reported, never thrown
+      return;
+    }
+    lastSent[conn] = { data, wishes: params.wishes };
+    metrics.requestsSent[conn]++;
+    connection.send({ type: 'SEND', data });
+  };
+
+  const prepare = fromPromise<PrepareOutput, PrepareInput>(
+    ({ system }) =>
+      new Promise<PrepareOutput>((resolve, reject) => {
+        const jwt = system.get('jwt') as Actor<typeof jwtMachine> | undefined;
+        if (!jwt) return reject(new UnauthorizedError('no credentials for the private connection'));
+        const subs = [
+          jwt.on('TOKEN', (e) => {
+            subs.forEach((s) => s.unsubscribe());
+            resolve({ headers: { Authorization: `Bearer ${e.token}` } });
+          }),
+          jwt.on('TOKEN_ERROR', (e) => {
+            subs.forEach((s) => s.unsubscribe());
+            reject(e.fatal && !(e.error instanceof UnauthorizedError) ? new UnauthorizedError(undefined, e.error) : e.error);
+          }),
+        ];
+        jwt.send({ type: 'TOKEN_REQUEST' });
+      }),
+  );
+
+  const connectionFor = (conn: ConnectionName) =>
+    conn === 'private'
+      ? connectionMachine.provide({ actors: { socket: socketFor(conn), prepare } })
+      : connectionMachine.provide({ actors: { socket: socketFor(conn) } });
+
+  const logic = supervisorMachine.provide({
+    actors: {
+      publicConnection: connectionFor('public'),
+      privateConnection: connectionFor('private'),
+      subscription: subscriptionMachine.provide({
+        actions: {
+          sendRequest: ({ context }, params: SendRequestParams) => sendRequest(context.name as ConnectionName, params),
+        },
+      }),
+      jwt: jwtMachine.provide({
+        actors: {
+          signToken: fromPromise(async () => ({ token: await signConnectToken(credentials!, options.jwtAlgorithm) })),
+          fetchToken: fromPromise(async () => {
+            const got = await options.getToken!();
+            const result = typeof got === 'string' ? { token: got, expiresAt: tokenExpiry(got) } : got;
+            return result.expiresAt === undefined ? { token: result.token } : result;
+          }),
+        },
+      }),
+    },
+  });
+
+  const connectionInput = (url: string): ConnectionInput => ({
+    url,
+    ...options.connection,
+    recovery: options.recovery,
+  });
+
+  // (3) the supervisor
+  const supervisor = createActor(logic, {
+    input: {
+      public: connectionInput(options.url ?? 'wss://api.upbit.com/websocket/v1'),
+      private: connectionInput(options.privateUrl ?? 'wss://api.upbit.com/websocket/v1/private'),
+      jwt: { mode: credentials ? 'keys' : 'provider', now: options.now ?? Date.now },
+      subscription: { pendingWindow: options.pendingWindow },
+    },
+    // Only pass what was given: an explicit `clock: undefined` would replace xstate's default clock.
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.inspect ? { inspect: options.inspect } : {}),
+    systemId: 'supervisor',
+  });
+  supervisor.subscribe({ error: (err) => hubError(new UpbitConnectionError('supervisor crashed', err)) });
+  supervisor.on('connectionFailed', (e) => {
+    const conn = e.source === 'private' ? 'private' : 'public';
+    const cause = (e.error as { error?: unknown; name?: string } | undefined) ?? undefined;
+    const error =
+      conn === 'private' && e.reason === 'fatal'
+        ? new UnauthorizedError('the private connection was refused; check the keys or getToken()', cause)
+        : new UpbitConnectionError(`the ${conn} connection failed (${e.reason})`, cause);
+    const affected = componentsOn(conn);
+    if (affected.length === 0) hubError(error);
+    toComponents(affected, error);
+  });
+  supervisor.start();
+
+  // (4) components and the facade
+  const componentLogic = componentMachine.provide({
+    actions: {
+      registerWishes: (_, params) => register(params.componentId, params.wishes as unknown as Wish[]),
+    },
+  });
+
+  function register(componentId: string, wishes: Wish[]) {
+    const comp = components.get(componentId);
+    if (!comp) return;
+    let priv = wishes.filter(isPrivate);
+    const pub = wishes.filter((w) => !isPrivate(w));
+    if (priv.length > 0 && !canAuth) {
+      comp.delivery.error(new UnauthorizedError('myOrder, myAsset and announcement need credentials or getToken()'));
+      priv = [];
+    }
+    router.setRoutes(componentId, [...pub, ...priv], comp.delivery);
+    supervisor.system.get('public.subscription')?.send({ type: 'SET', componentId, wishes: pub });
+    if (priv.length > 0) supervisor.send({ type: 'PRIVATE_NEEDED' });
+    supervisor.system.get('private.subscription')?.send({ type: 'SET', componentId, wishes: priv });
+  }
+
+  const host = {
+    clock: options.clock,
+    inspect: options.inspect,
+    fallbackError: (error: UpbitError, componentId: string) => hubError(error, componentId),
+    onStopped: (id: string) => {
+      components.delete(id);
+      router.removeComponent(id);
+      supervisor.system.get('public.subscription')?.send({ type: 'REMOVE', componentId: id });
+      supervisor.system.get('private.subscription')?.send({ type: 'REMOVE', componentId: id });
+    },
+  };
+
+  const hub: UpbitHub = {
+    supervisor,
+    router,
+    spawnComponent(id: string) {
+      if (stopped) throw new UpbitConnectionError('the hub is stopped');
+      if (components.has(id)) throw new UpbitConnectionError(`a component named ${JSON.stringify(id)} is already running`);
+      const c = new Component(id, componentLogic, host);
+      components.set(id, c);
+      return c;
+    },
+    client(id: string) {
+      return new UpbitClient(hub.spawnComponent(id));
+    },
+    status() {
+      const ctx = supervisor.getSnapshot().context;
+      return {
+        public: ctx.health.public,
+        private: ctx.health.private,
+        epochs: { public: router.epoch('public'), private: router.epoch('private') },
+        components: components.size,
+        metrics: { ...metrics, ...router.metrics, requestsSent: { ...metrics.requestsSent } },
+      };
+    },
+    onError(fn) {
+      errorListeners.add(fn);
+      return () => errorListeners.delete(fn);
+    },
+    lastRequest(conn) {
+      return lastSent[conn]?.data;
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      for (const c of [...components.values()]) await c.stop();
+      supervisor.send({ type: 'STOP' });
+      supervisor.stop();
+    },
+    [Symbol.asyncDispose]() {
+      return hub.stop();
+    },
+  };
+  return hub;
+}

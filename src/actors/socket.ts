@@ -1,0 +1,156 @@
+/**
+ * The socket actor: the real logic behind the connection machine's `socket` slot.
+ *
+ * One instance = one WebSocket = one epoch. Frames are decoded here and published straight to the
+ * router stamped with this socket's epoch; they never become XState events (that would cost a
+ * microsecond each). The machine hears only about lifecycle and health:
+ *
+ *   to the machine:   SOCKET.OPEN, SOCKET.CLOSED, SOCKET.ERROR, SOCKET.PONG, SOCKET.ACTIVITY,
+ *                     SOCKET.SERVER_ERROR, SOCKET.HTTP_STATUS
+ *   from the machine: PING, CHECK_ACTIVITY, SEND {data}, CLOSE {code?, reason?}
+ */
+import { fromCallback } from 'xstate';
+import {
+  decodeFrame,
+  UpbitConnectionError,
+  UpbitDecodeError,
+  UpbitServerError,
+  openTransport,
+  type ListSubscriptions,
+  type Transport,
+  type TransportOptions,
+  type UpbitMessage,
+} from '../io/index.js';
+import type { ConnectionName, Router } from './router.js';
+
+export interface SocketInput {
+  url: string;
+  epoch: number;
+  headers?: Record<string, string>;
+}
+
+export type SocketEvent =
+  | { type: 'SOCKET.OPEN'; epoch: number }
+  | { type: 'SOCKET.CLOSED'; epoch: number; code: number; reason: string; wasClean: boolean }
+  | { type: 'SOCKET.ERROR'; epoch: number; error: unknown }
+  | { type: 'SOCKET.PONG'; epoch: number }
+  | { type: 'SOCKET.ACTIVITY'; epoch: number; frames: number }
+  | { type: 'SOCKET.SERVER_ERROR'; epoch: number; error: { name: string; message: string } }
+  | { type: 'SOCKET.HTTP_STATUS'; epoch: number; status: number };
+
+export type SocketCommand =
+  | { type: 'PING' }
+  | { type: 'CHECK_ACTIVITY' }
+  | { type: 'SEND'; data: string }
+  | { type: 'CLOSE'; code?: number; reason?: string };
+
+export interface SocketHooks {
+  readonly conn: ConnectionName;
+  readonly router: Router;
+  readonly transport: TransportOptions;
+  /** A frame that could not be decoded (counted; the connection carries on). */
+  onDecodeError(error: UpbitDecodeError, conn: ConnectionName): void;
+  /** An Upbit error frame, for whoever sent the last request. */
+  onServerError(error: UpbitServerError, conn: ConnectionName): void;
+  /** The answer to LIST_SUBSCRIPTIONS. */
+  onServerView?(view: ListSubscriptions, conn: ConnectionName): void;
+  /** The socket of `epoch` is open (the router switches epochs here, before any frame). */
+  onOpen?(epoch: number, conn: ConnectionName): void;
+  /** Raw frame counter for metrics. */
+  onFrame?(bytes: number): void;
+}
+
+export function socketLogic(hooks: SocketHooks) {
+  return fromCallback<SocketCommand, SocketInput>(({ input, sendBack, receive }) => {
+    const { epoch } = input;
+    const { router, conn } = hooks;
+    let frames = 0;
+    let open = false;
+    let stopped = false;
+    const back = (e: SocketEvent) => {
+      if (!stopped) sendBack(e);
+    };
+
+    const onFrame = (data: Buffer) => {
+      if (stopped) return;
+      frames++;
+      hooks.onFrame?.(data.length);
+      let messages: UpbitMessage[];
+      try {
+        messages = decodeFrame(data);
+      } catch (err) {
+        hooks.onDecodeError(err as UpbitDecodeError, conn);
+        return;
+      }
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i];
+        switch (m.type) {
+          case 'status':
+            back({ type: 'SOCKET.PONG', epoch });
+            break;
+          case 'error': {
+            const error = new UpbitServerError(m.name, m.message);
+            back({ type: 'SOCKET.SERVER_ERROR', epoch, error: { name: m.name, message: m.message ?? '' } });
+            hooks.onServerError(error, conn);
+            break;
+          }
+          case 'listSubscriptions':
+            hooks.onServerView?.(m, conn);
+            break;
+          default:
+            router.publish(conn, epoch, m);
+        }
+      }
+    };
+
+    let transport: Transport | undefined;
+    try {
+      transport = openTransport(input.url, { ...hooks.transport, headers: input.headers }, {
+        onOpen: () => {
+          open = true;
+          hooks.onOpen?.(epoch, conn);
+          back({ type: 'SOCKET.OPEN', epoch });
+        },
+        onFrame,
+        onPong: () => back({ type: 'SOCKET.PONG', epoch }),
+        onError: (error) => back({ type: 'SOCKET.ERROR', epoch, error: new UpbitConnectionError(error.message, error) }),
+        onHttpStatus: (status) => back({ type: 'SOCKET.HTTP_STATUS', epoch, status }),
+        onClose: (code, reason, wasClean) => {
+          open = false;
+          back({ type: 'SOCKET.CLOSED', epoch, code, reason, wasClean });
+        },
+      });
+    } catch (err) {
+      // A malformed URL throws synchronously: report it like a failed connect.
+      queueMicrotask(() => {
+        back({ type: 'SOCKET.ERROR', epoch, error: new UpbitConnectionError((err as Error).message, err) });
+        back({ type: 'SOCKET.CLOSED', epoch, code: 1006, reason: 'invalid url', wasClean: false });
+      });
+    }
+
+    receive((cmd) => {
+      if (!transport) return;
+      switch (cmd.type) {
+        case 'PING':
+          transport.ping();
+          break;
+        case 'CHECK_ACTIVITY':
+          back({ type: 'SOCKET.ACTIVITY', epoch, frames });
+          frames = 0;
+          break;
+        case 'SEND':
+          if (open) transport.send(cmd.data);
+          break;
+        case 'CLOSE':
+          transport.close(cmd.code, cmd.reason);
+          break;
+      }
+    });
+
+    return () => {
+      // Leaving the session state stops this actor: nothing from this epoch goes anywhere after.
+      stopped = true;
+      transport?.terminate();
+    };
+  });
+}
