@@ -8,3 +8,4 @@ export type { ComponentRef, ComponentEvent } from './actors/component.js';
 export type { Stamped, ConnectionName } from './actors/router.js';
 export { Delivery, type Listener, type ErrorListener } from './actors/delivery.js';
 export type { TokenResult } from './machines/jwt.machine.js';
+export { createOfflineInspector, connectStatelyInspector, redactInspection, redact, type OfflineInspector, type TraceEvent } from './actors/inspect.js';

@@ -39,6 +39,7 @@ import { UpbitClient } from './client.js';
 import { Component, type ComponentRef } from './component.js';
 import { Router, type ConnectionName, type RouterMetrics } from './router.js';
 import { socketLogic } from './socket.js';
+import { redactInspection } from './inspect.js';
 import type WebSocket from 'ws';
 
 export interface UpbitHubOptions {
@@ -111,6 +112,8 @@ const isPrivate = (w: Wish) => PRIVATE_TYPES.has(w.type);
 
 export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
   const format = options.format ?? 'SIMPLE';
+  // Every inspector sees redacted copies only: no token or key ever reaches inspection output.
+  const inspect = options.inspect ? redactInspection(options.inspect) : undefined;
   const credentials = options.credentials ? new Credentials(options.credentials) : undefined;
   const canAuth = credentials !== undefined || options.getToken !== undefined;
   const components = new Map<string, Component>();
@@ -267,7 +270,7 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
     },
     // Only pass what was given: an explicit `clock: undefined` would replace xstate's default clock.
     ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.inspect ? { inspect: options.inspect } : {}),
+    ...(inspect ? { inspect } : {}),
     systemId: 'supervisor',
   });
   supervisor.subscribe({ error: (err) => hubError(new UpbitConnectionError('supervisor crashed', err)) });
@@ -308,7 +311,7 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
 
   const host = {
     clock: options.clock,
-    inspect: options.inspect,
+    inspect,
     fallbackError: (error: UpbitError, componentId: string) => hubError(error, componentId),
     onStopped: (id: string) => {
       components.delete(id);

@@ -9,7 +9,7 @@
  *       Run the mock exchange until Ctrl-C.
  */
 import { parseArgs } from 'node:util';
-import type { Ticker, Trade, Orderbook } from '../io/index.js';
+import type { Ticker, Orderbook } from '../io/index.js';
 import { createUpbitHub, type UpbitHub } from '../actors/hub.js';
 import type { Stamped } from '../actors/router.js';
 
@@ -84,9 +84,7 @@ export async function runStart(argv: string[], out: (line: string) => void = (l)
   return { stop, hub };
 }
 
-export type { Trade };
-
-async function main(argv: string[]) {
+export async function main(argv: string[]): Promise<void> {
   const [command = 'start', ...rest] = argv;
   if (command === 'start') await runStart(rest);
   else if (command === 'mock') {
