@@ -12,7 +12,7 @@
  * machine (union, pending window, rate limit) → sendRequest → encodeSubscription → connection
  * machine SEND → socket.
  */
-import { createActor, fromPromise, type Actor, type ActorOptions, type AnyActorLogic, type InspectionEvent, type Observer } from 'xstate';
+import { createActor, enqueueActions, fromPromise, type Actor, type ActorOptions, type AnyActorLogic, type InspectionEvent, type Observer } from 'xstate';
 import { componentMachine } from '../machines/component.machine.js';
 import { connectionMachine, type ConnectionInput, type PrepareInput, type PrepareOutput } from '../machines/connection.machine.js';
 import { jwtMachine, type TokenResult } from '../machines/jwt.machine.js';
@@ -124,6 +124,7 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
     delivered: 0,
     staleDropped: 0,
     unrouted: 0,
+    duplicatesDropped: 0,
     frames: 0,
     bytes: 0,
     decodeErrors: 0,
@@ -185,14 +186,16 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       },
     });
 
-  const sendRequest = (conn: ConnectionName, params: SendRequestParams) => {
-    const connection = supervisor.system.get(`${conn}.connection`);
-    if (!connection) return;
+  /**
+   * The request a subscription actor wants sent, as the event for its connection (encoding is
+   * io's job). Returned, not sent: the machine's action enqueues it, so no actor is driven from
+   * inside another actor's transition.
+   */
+  const requestEvent = (conn: ConnectionName, params: SendRequestParams): { type: 'SEND'; data: string } | { type: 'DISCONNECT' } | undefined => {
     if (params.wishes.length === 0) {
       // Upbit has no unsubscribe: an empty union means closing the connection.
       lastSent[conn] = undefined;
-      connection.send({ type: 'DISCONNECT' });
-      return;
+      return { type: 'DISCONNECT' };
     }
     const before = new Set((lastSent[conn]?.wishes ?? []).map((w) => JSON.stringify(w)));
     suspects[conn] = new Set(params.wishes.filter((w) => !before.has(JSON.stringify(w))).map((w) => w.componentId));
@@ -201,11 +204,11 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       data = stringifyRequest(encodeSubscription(params.wishes as unknown as Wish[], { ticket: `upbit-ws-${++ticket}`, format }));
     } catch (err) {
       toComponents(suspects[conn], err as UpbitError); // cannot happen for validated wishes; reported, never thrown
-      return;
+      return undefined;
     }
     lastSent[conn] = { data, wishes: params.wishes };
     metrics.requestsSent[conn]++;
-    connection.send({ type: 'SEND', data });
+    return { type: 'SEND', data };
   };
 
   const prepare = fromPromise<PrepareOutput, PrepareInput>(
@@ -238,7 +241,12 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       privateConnection: connectionFor('private'),
       subscription: subscriptionMachine.provide({
         actions: {
-          sendRequest: ({ context }, params: SendRequestParams) => sendRequest(context.name as ConnectionName, params),
+          sendRequest: enqueueActions(({ context, system, enqueue }, params: SendRequestParams) => {
+            const conn = context.name as ConnectionName;
+            const connection = system.get(`${conn}.connection`);
+            const event = connection ? requestEvent(conn, params) : undefined;
+            if (connection && event) enqueue.sendTo(connection, event);
+          }),
         },
       }),
       jwt: jwtMachine.provide({
@@ -254,10 +262,12 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
     },
   });
 
+  // Upbit allows 5 connects/s per IP for BOTH connections together: each connection's gate is
+  // set to 400 ms, so public + private never exceed 2 × 2.5 = 5 connects/s.
   const connectionInput = (url: string): ConnectionInput => ({
     url,
     ...options.connection,
-    recovery: options.recovery,
+    recovery: { connectGap: 400, ...options.recovery },
   });
 
   // (3) the supervisor
@@ -290,7 +300,9 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
   // (4) components and the facade
   const componentLogic = componentMachine.provide({
     actions: {
-      registerWishes: (_, params) => register(params.componentId, params.wishes as unknown as Wish[]),
+      // Deferred to a microtask: registering drives the subscription actors, which must not be
+      // driven from inside the component actor's own transition.
+      registerWishes: (_, params) => queueMicrotask(() => register(params.componentId, params.wishes as unknown as Wish[])),
     },
   });
 

@@ -31,6 +31,8 @@ interface Route {
   /** Orderbook level this route wants (0 = native); undefined = any. */
   level: number | undefined;
   categories: ReadonlySet<string> | undefined;
+  /** Trade routes only: ids already delivered to this component. */
+  readonly seen: RecentIds | undefined;
   readonly handler: (msg: Stamped<DataMessage>) => void;
 }
 
@@ -38,11 +40,33 @@ export interface RouterMetrics {
   delivered: number;
   staleDropped: number;
   unrouted: number;
+  /** Trades seen before (same code and sequential_id): a duplicated frame or a re-sent snapshot. */
+  duplicatesDropped: number;
+}
+
+/** How many recent trade ids each trade route remembers for de-duplication. */
+const TRADE_MEMORY = 256;
+
+/** A bounded "seen" set: the oldest id leaves when a new one arrives. */
+class RecentIds {
+  private readonly ring: string[] = new Array<string>(TRADE_MEMORY);
+  private readonly set = new Set<string>();
+  private next = 0;
+  /** true when `id` was new. */
+  add(id: string): boolean {
+    if (this.set.has(id)) return false;
+    const old = this.ring[this.next];
+    if (old !== undefined) this.set.delete(old);
+    this.ring[this.next] = id;
+    this.next = (this.next + 1) % TRADE_MEMORY;
+    this.set.add(id);
+    return true;
+  }
 }
 
 export class Router {
   readonly bus: Emitter<Record<string, Stamped<DataMessage>>> = mitt();
-  readonly metrics: RouterMetrics = { delivered: 0, staleDropped: 0, unrouted: 0 };
+  readonly metrics: RouterMetrics = { delivered: 0, staleDropped: 0, unrouted: 0, duplicatesDropped: 0 };
   private readonly epochs: Record<ConnectionName, number> = { public: 0, private: 0 };
   private readonly routes = new Map<string, Map<string, Route>>(); // componentId → key → route
 
@@ -140,7 +164,14 @@ export class Router {
       realtime: true,
       level: undefined,
       categories: undefined,
+      seen: key.startsWith('trade|') ? new RecentIds() : undefined,
       handler: (msg) => {
+        if (route.seen !== undefined && msg.type === 'trade' && !route.seen.add(msg.sequentialId)) {
+          // Upbit trade ids are unique: one seen before is a duplicated frame, or the last trade
+          // re-sent as the snapshot of a re-subscription. Twice would double-count volume.
+          this.metrics.duplicatesDropped++;
+          return;
+        }
         if (msg.streamType === 'SNAPSHOT') {
           if (!route.snapshot) return;
           if (!route.realtime) {

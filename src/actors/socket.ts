@@ -6,7 +6,7 @@
  * microsecond each). The machine hears only about lifecycle and health:
  *
  *   to the machine:   SOCKET.OPEN, SOCKET.CLOSED, SOCKET.ERROR, SOCKET.PONG, SOCKET.ACTIVITY,
- *                     SOCKET.SERVER_ERROR, SOCKET.HTTP_STATUS
+ *                     SOCKET.SERVER_ERROR
  *   from the machine: PING, CHECK_ACTIVITY, SEND {data}, CLOSE {code?, reason?}
  */
 import { fromCallback } from 'xstate';
@@ -35,8 +35,7 @@ export type SocketEvent =
   | { type: 'SOCKET.ERROR'; epoch: number; error: unknown }
   | { type: 'SOCKET.PONG'; epoch: number }
   | { type: 'SOCKET.ACTIVITY'; epoch: number; frames: number }
-  | { type: 'SOCKET.SERVER_ERROR'; epoch: number; error: { name: string; message: string } }
-  | { type: 'SOCKET.HTTP_STATUS'; epoch: number; status: number };
+  | { type: 'SOCKET.SERVER_ERROR'; epoch: number; error: { name: string; message: string } };
 
 export type SocketCommand =
   | { type: 'PING' }
@@ -113,8 +112,11 @@ export function socketLogic(hooks: SocketHooks) {
         },
         onFrame,
         onPong: () => back({ type: 'SOCKET.PONG', epoch }),
-        onError: (error) => back({ type: 'SOCKET.ERROR', epoch, error: new UpbitConnectionError(error.message, error) }),
-        onHttpStatus: (status) => back({ type: 'SOCKET.HTTP_STATUS', epoch, status }),
+        onError: (error) => {
+          // Keep the HTTP status of a refused handshake: classifyClose treats 401/403 as fatal.
+          const status = (error as { status?: number }).status;
+          back({ type: 'SOCKET.ERROR', epoch, error: new UpbitConnectionError(error.message, error, status) });
+        },
         onClose: (code, reason, wasClean) => {
           open = false;
           back({ type: 'SOCKET.CLOSED', epoch, code, reason, wasClean });

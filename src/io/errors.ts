@@ -100,8 +100,11 @@ export class UpbitServerError extends UpbitError {
 /** The socket could not be opened or was lost, and recovery gave up. */
 export class UpbitConnectionError extends UpbitError {
   override readonly name = 'UpbitConnectionError';
-  constructor(message: string, cause?: unknown) {
+  /** The HTTP status when the handshake was answered without an upgrade (401, 429, 503...). */
+  readonly status: number | undefined;
+  constructor(message: string, cause?: unknown, status?: number) {
     super('CONNECTION', message, { cause });
+    this.status = status;
   }
 }
 

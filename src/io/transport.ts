@@ -61,7 +61,7 @@ export function openTransport(url: string, options: TransportOptions, handlers: 
     handlers.onHttpStatus?.(res.statusCode ?? 0);
     res.resume();
     errored = true;
-    handlers.onError(new Error(`handshake answered with HTTP ${res.statusCode}`));
+    handlers.onError(Object.assign(new Error(`handshake answered with HTTP ${res.statusCode}`), { status: res.statusCode }));
     ws.terminate();
   });
   ws.on('error', (err: Error) => {
