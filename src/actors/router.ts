@@ -12,7 +12,7 @@
  * and a snapshot-only route ends itself after its snapshot (the registry then shrinks the union).
  */
 import mittModule, { type Emitter } from 'mitt';
-import type { DataMessage, StreamPreference, UpbitMessage, Wish } from '../io/index.js';
+import { Decimal, type DataMessage, type Orderbook, type StreamPreference, type UpbitMessage, type Wish } from '../io/index.js';
 import type { Delivery } from './delivery.js';
 
 // mitt's types are CommonJS-shaped; at run time the ESM default export is the factory itself.
@@ -30,6 +30,8 @@ interface Route {
   realtime: boolean;
   /** Orderbook level this route wants (0 = native); undefined = any. */
   level: number | undefined;
+  /** Orderbook units this component wants per side, when fewer than the wire's 30. */
+  depth: number | undefined;
   categories: ReadonlySet<string> | undefined;
   /** Trade routes only: ids already delivered to this component. */
   readonly seen: RecentIds | undefined;
@@ -109,7 +111,10 @@ export class Router {
 
   /** Replace a component's routes with those its wishes need. */
   setRoutes(componentId: string, wishes: readonly Wish[], delivery: Delivery): void {
-    const next = new Map<string, { snapshot: boolean; realtime: boolean; level?: number; categories?: Set<string> | null }>();
+    const next = new Map<
+      string,
+      { snapshot: boolean; realtime: boolean; level?: number; depth?: number; categories?: Set<string> | null }
+    >();
     for (const w of wishes) {
       const stream: StreamPreference = w.stream ?? 'both';
       const keys =
@@ -118,7 +123,13 @@ export class Router {
         const r = next.get(key) ?? { snapshot: false, realtime: false };
         if (stream !== 'realtime') r.snapshot = true;
         if (stream !== 'snapshot') r.realtime = true;
-        if (w.type === 'orderbook') r.level = Number(w.level ?? 0);
+        if (w.type === 'orderbook') {
+          r.level = Number(w.level ?? 0);
+          // Depth this component asked for (suffix or option); the wire carries the deepest wanted.
+          const suffix = w.codes?.find((c) => c.split('.')[0] === key.slice(10))?.split('.')[1];
+          const depth = suffix !== undefined ? Number(suffix) : (w.depth ?? 30);
+          r.depth = Math.max(r.depth ?? 0, depth);
+        }
         if (w.type === 'announcement') {
           if (!w.categories || w.categories.length === 0) r.categories = null;
           else if (r.categories !== null) r.categories = new Set([...(r.categories ?? []), ...w.categories]);
@@ -143,6 +154,7 @@ export class Router {
       route.snapshot = want.snapshot;
       route.realtime = want.realtime;
       route.level = want.level;
+      route.depth = want.depth !== undefined && want.depth < 30 ? want.depth : undefined;
       route.categories = want.categories ?? undefined;
     }
     if (mine.size > 0) this.routes.set(componentId, mine);
@@ -163,6 +175,7 @@ export class Router {
       snapshot: true,
       realtime: true,
       level: undefined,
+      depth: undefined,
       categories: undefined,
       seen: key.startsWith('trade|') ? new RecentIds() : undefined,
       handler: (msg) => {
@@ -172,6 +185,11 @@ export class Router {
           this.metrics.duplicatesDropped++;
           return;
         }
+        if (route.level !== undefined && msg.type === 'orderbook') {
+          const lv = msg.level;
+          if (lv !== null && !lv.eq(route.level)) return;
+        }
+        if (route.categories !== undefined && msg.type === 'announcement' && !route.categories.has(msg.category)) return;
         if (msg.streamType === 'SNAPSHOT') {
           if (!route.snapshot) return;
           if (!route.realtime) {
@@ -181,15 +199,27 @@ export class Router {
             if (code !== undefined) queueMicrotask(() => this.onSnapshotDone(componentId, { type: msg.type, code }));
           }
         } else if (!route.realtime) return;
-        if (route.level !== undefined && msg.type === 'orderbook') {
-          const lv = msg.level;
-          if (lv !== null && !lv.eq(route.level)) return;
-        }
-        if (route.categories !== undefined && msg.type === 'announcement' && !route.categories.has(msg.category)) return;
         this.metrics.delivered++;
-        delivery.push(msg);
+        delivery.push(route.depth !== undefined && msg.type === 'orderbook' ? truncateBook(msg, route.depth) : msg);
       },
     };
     return route;
   }
+}
+
+/**
+ * The same book cut to `depth` units, for a component that asked for fewer than the wire carries.
+ * A view over the original (prototype-linked: every other field is shared) whose totals are the
+ * exact sums of the units it keeps, as Upbit's totals are of the units it sends.
+ */
+function truncateBook(msg: Stamped<Orderbook>, depth: number): Stamped<Orderbook> {
+  const units = msg.orderbookUnits;
+  if (units.length <= depth) return msg;
+  const kept = Object.freeze(units.slice(0, depth));
+  const total = (side: 'askSize' | 'bidSize') => kept.reduce((sum, u) => sum.plus(u[side]), new Decimal(0));
+  return Object.create(msg, {
+    orderbookUnits: { value: kept, enumerable: true },
+    totalAskSize: { get: () => total('askSize'), enumerable: true },
+    totalBidSize: { get: () => total('bidSize'), enumerable: true },
+  }) as Stamped<Orderbook>;
 }
