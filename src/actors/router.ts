@@ -209,17 +209,26 @@ export class Router {
 
 /**
  * The same book cut to `depth` units, for a component that asked for fewer than the wire carries.
- * A view over the original (prototype-linked: every other field is shared) whose totals are the
- * exact sums of the units it keeps, as Upbit's totals are of the units it sends.
+ * A proxy over the original view (every other field is read from it, with it as the receiver),
+ * whose totals are the exact sums of the units it keeps, as Upbit's totals are of the units it sends.
  */
 function truncateBook(msg: Stamped<Orderbook>, depth: number): Stamped<Orderbook> {
   const units = msg.orderbookUnits;
   if (units.length <= depth) return msg;
   const kept = Object.freeze(units.slice(0, depth));
   const total = (side: 'askSize' | 'bidSize') => kept.reduce((sum, u) => sum.plus(u[side]), new Decimal(0));
-  return Object.create(msg, {
-    orderbookUnits: { value: kept, enumerable: true },
-    totalAskSize: { get: () => total('askSize'), enumerable: true },
-    totalBidSize: { get: () => total('bidSize'), enumerable: true },
-  }) as Stamped<Orderbook>;
+  const own: Record<string, () => unknown> = {
+    orderbookUnits: () => kept,
+    totalAskSize: () => total('askSize'),
+    totalBidSize: () => total('bidSize'),
+    toJSON: () => () => ({
+      ...(msg as unknown as { toJSON(): object }).toJSON(),
+      orderbookUnits: kept,
+      totalAskSize: total('askSize'),
+      totalBidSize: total('bidSize'),
+    }),
+  };
+  return new Proxy(msg, {
+    get: (target, prop) => (typeof prop === 'string' && prop in own ? own[prop]() : Reflect.get(target, prop, target)),
+  });
 }
