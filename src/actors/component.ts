@@ -13,18 +13,23 @@
 import { createActor, type Actor, type ActorOptions, type AnyActorLogic } from 'xstate';
 import type { ComponentEvent } from '../machines/component.machine.js';
 import { UpbitError, validateWish, type DataType, type Wish } from '../io/index.js';
-import { Delivery, type ErrorListener, type Listener } from './delivery.js';
+import { Delivery, concerns, type ErrorListener, type Listener } from './delivery.js';
 import type { Stamped } from './router.js';
-import type { DataMessage } from '../io/index.js';
+import type { DataMessage, MessageOf } from '../io/index.js';
 
 export type { ComponentEvent };
+
+/** A wire type (`ticker`, `candle.1m`, `myOrder`...) or `message` for every type. */
+export type ChannelName = DataType | 'message';
+/** What a listener on `channel` receives. */
+export type ChannelMessage<C extends string> = C extends 'message' ? DataMessage : MessageOf<C>;
 
 export interface ComponentRef extends AsyncDisposable {
   readonly id: string;
   /** SUBSCRIBE / UNSUBSCRIBE / STOP, as in component.machine.ts. */
   send(event: ComponentEvent): void;
   /** Listen to one wire type (`ticker`, `candle.1m`, `myOrder`...) or `message` for all. */
-  on<T extends DataMessage = DataMessage>(channel: string, fn: Listener<Stamped<T>>): () => void;
+  on<C extends ChannelName>(channel: C, fn: Listener<Stamped<ChannelMessage<C>>>): () => void;
   /** Typed errors meant for this component. `wish` limits them to errors about that wish. */
   onError(fn: ErrorListener, wish?: Wish): () => void;
   /** This component's current wishes. */
@@ -75,15 +80,15 @@ export class Component implements ComponentRef {
     this.actor.send(event);
   }
 
-  on<T extends DataMessage = DataMessage>(channel: string, fn: Listener<Stamped<T>>): () => void {
+  on<C extends ChannelName>(channel: C, fn: Listener<Stamped<ChannelMessage<C>>>): () => void {
     return this.delivery.on(channel, fn as unknown as Listener);
   }
 
   onError(fn: ErrorListener, wish?: Wish): () => void {
     if (!wish) return this.delivery.onError(fn);
-    return this.delivery.onError((err) => {
+    return this.delivery.onError(fn, (err) => {
       const about = (err as { wish?: Wish }).wish;
-      if (!about || about.type === wish.type) fn(err);
+      return (!about || about.type === wish.type) && concerns(err, wish.type);
     });
   }
 

@@ -8,6 +8,11 @@
  * A listener that throws never breaks anything else: the error is wrapped in an
  * `UpbitCallbackError` and handed to the component's `error` listeners (or the hub's, when the
  * component has none), and the remaining listeners still run.
+ *
+ * Error scopes: an error about one channel (a throwing `ticker` callback) or one connection (the
+ * private socket's auth failure) is tagged with `scopeError(error, concerns)`. An error listener
+ * registered for one wish (a client subscription's `onError`) only hears errors that concern its
+ * type; an error that no listener takes goes to the hub, never nowhere.
  */
 import { UpbitCallbackError, type UpbitError } from '../io/index.js';
 import type { DataMessage } from '../io/index.js';
@@ -15,6 +20,26 @@ import type { Stamped } from './router.js';
 
 export type Listener<T = Stamped<DataMessage>> = (event: T) => void;
 export type ErrorListener = (error: UpbitError) => void;
+
+/** Which wire types an error is about; errors without a scope concern every type. */
+const scopes = new WeakMap<UpbitError, (type: string) => boolean>();
+
+/** Tag `error` as concerning only the wire types `concerns` accepts; returns it. */
+export function scopeError<E extends UpbitError>(error: E, concerns: (type: string) => boolean): E {
+  scopes.set(error, concerns);
+  return error;
+}
+
+/** Whether `error` concerns wire type `type` (true for unscoped errors). */
+export function concerns(error: UpbitError, type: string): boolean {
+  return scopes.get(error)?.(type) ?? true;
+}
+
+interface ErrorEntry {
+  readonly fn: ErrorListener;
+  /** Only errors this accepts reach `fn`; absent: every error. */
+  readonly accepts: ((error: UpbitError) => boolean) | undefined;
+}
 
 export interface DeliveryMetrics {
   delivered: number;
@@ -24,7 +49,7 @@ export interface DeliveryMetrics {
 export class Delivery {
   /** Listeners by channel: a wire type (`ticker`, `candle.1m`, `myOrder`...) or `message` for all. */
   private readonly listeners = new Map<string, Listener[]>();
-  private readonly errorListeners: ErrorListener[] = [];
+  private readonly errorListeners: ErrorEntry[] = [];
   readonly metrics: DeliveryMetrics = { delivered: 0, callbackErrors: 0 };
   private closed = false;
 
@@ -46,10 +71,12 @@ export class Delivery {
     };
   }
 
-  onError(fn: ErrorListener): () => void {
-    this.errorListeners.push(fn);
+  /** `accepts` narrows what this listener hears (see error scopes above). */
+  onError(fn: ErrorListener, accepts?: (error: UpbitError) => boolean): () => void {
+    const entry: ErrorEntry = { fn, accepts };
+    this.errorListeners.push(entry);
     return () => {
-      const i = this.errorListeners.indexOf(fn);
+      const i = this.errorListeners.indexOf(entry);
       if (i >= 0) this.errorListeners.splice(i, 1);
     };
   }
@@ -69,17 +96,19 @@ export class Delivery {
       fn(msg);
     } catch (cause) {
       this.metrics.callbackErrors++;
-      this.error(new UpbitCallbackError(`a ${msg.type} listener of component ${this.componentId} threw`, cause));
+      const error = new UpbitCallbackError(`a ${msg.type} listener of component ${this.componentId} threw`, cause);
+      this.error(scopeError(error, (type) => type === msg.type));
     }
   }
 
   /** Report an error to this component's error listeners; never throws. */
   error(error: UpbitError): void {
-    if (this.errorListeners.length === 0) {
+    const takers = this.errorListeners.filter((l) => l.accepts === undefined || l.accepts(error));
+    if (takers.length === 0) {
       this.fallbackError(error, this.componentId);
       return;
     }
-    for (const fn of [...this.errorListeners]) {
+    for (const { fn } of takers) {
       try {
         fn(error);
       } catch (cause) {

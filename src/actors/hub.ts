@@ -37,6 +37,7 @@ import {
 } from '../io/index.js';
 import { UpbitClient } from './client.js';
 import { Component, type ComponentRef } from './component.js';
+import { scopeError } from './delivery.js';
 import { Router, type ConnectionName, type RouterMetrics } from './router.js';
 import { socketLogic } from './socket.js';
 import { redactInspection } from './inspect.js';
@@ -67,7 +68,7 @@ export interface UpbitHubOptions {
   perMessageDeflate?: boolean;
   /** WebSocket class. @default the `ws` package */
   WebSocket?: typeof WebSocket;
-  /** Connection timers (keepaliveInterval, pongTimeout, stallTimeout, ...) and backoff. */
+  /** Connection timers (keepaliveInterval, pongTimeout, stallTimeout, ...) and backoff. `stallTimeout` applies to the public connection only (private streams are legitimately quiet). */
   connection?: Omit<ConnectionInput, 'url' | 'name' | 'notifyParent' | 'initialEpoch' | 'recovery'>;
   recovery?: RecoveryInput;
   /** Coalescing window for subscription changes (0..100 ms). @default 100 */
@@ -109,6 +110,17 @@ export interface UpbitHub extends AsyncDisposable {
 }
 
 const isPrivate = (w: Wish) => PRIVATE_TYPES.has(w.type);
+/** The wire types a connection carries: errors about one connection concern only these. */
+const typesOf = (conn: ConnectionName) => (type: string) => PRIVATE_TYPES.has(type) === (conn === 'private');
+
+/**
+ * Extra time before a request slot counts as free again, on top of Upbit's 1 s / 60 s windows.
+ * A slot is given back exactly one window after the SEND, but the server counts arrivals: when
+ * the oldest of five requests was delayed longer than the sixth (loopback under load, or any
+ * real network), both arrive inside one server window and the sixth is refused. 100 ms of margin
+ * costs at most 10 % of the request rate.
+ */
+const RATE_MARGIN = { second: 100, minute: 1_000 } as const;
 
 export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
   const format = options.format ?? 'SIMPLE';
@@ -173,12 +185,13 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       onServerError: (error) => {
         metrics.serverErrors++;
         if (error.serverName === 'INVALID_AUTH') {
-          toComponents(componentsOn('private'), new UnauthorizedError(`Upbit refused the credentials (INVALID_AUTH)`, error));
+          const refused = new UnauthorizedError(`Upbit refused the credentials (INVALID_AUTH)`, error);
+          toComponents(componentsOn('private'), scopeError(refused, typesOf('private')));
           return;
         }
         // Upbit does not say which wish it objects to: blame what the last request added.
         const blamed = suspects[conn].size > 0 ? suspects[conn] : new Set(componentsOn(conn));
-        toComponents(blamed, error);
+        toComponents(blamed, scopeError(error, typesOf(conn)));
       },
       onServerView: (view) => {
         const result = view.result.map((r) => ({ type: r.type, codes: r.codes ?? undefined }));
@@ -240,6 +253,11 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       publicConnection: connectionFor('public'),
       privateConnection: connectionFor('private'),
       subscription: subscriptionMachine.provide({
+        // The registry's sliding windows run on our timers, Upbit counts on its own clock when the
+        // message ARRIVES. A first message that arrives late and a sixth that arrives fast land in
+        // one server second (seen against the mock under load: 20 ms vs 2 ms of latency). The
+        // margin absorbs that jitter; see RATE_MARGIN.
+        delays: { rateWindowSecond: 1_000 + RATE_MARGIN.second, rateWindowMinute: 60_000 + RATE_MARGIN.minute },
         actions: {
           sendRequest: enqueueActions(({ context, system, enqueue }, params: SendRequestParams) => {
             const conn = context.name as ConnectionName;
@@ -264,17 +282,22 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
 
   // Upbit allows 5 connects/s per IP for BOTH connections together: each connection's gate is
   // set to 400 ms, so public + private never exceed 2 × 2.5 = 5 connects/s.
-  const connectionInput = (url: string): ConnectionInput => ({
+  const connectionInput = (url: string, conn: ConnectionName): ConnectionInput => ({
     url,
     ...options.connection,
+    // myOrder/myAsset/announcement are silent until something happens to the account (protocol
+    // §5.2): a quiet private socket is healthy, and the keepalive ping/pong already catches a dead
+    // one. The stall watchdog would drop it every `stallTimeout` and lose the events sent while
+    // it reconnects, so it is off for the private connection.
+    ...(conn === 'private' ? { stallTimeout: Number.POSITIVE_INFINITY } : {}),
     recovery: { connectGap: 400, ...options.recovery },
   });
 
   // (3) the supervisor
   const supervisor = createActor(logic, {
     input: {
-      public: connectionInput(options.url ?? 'wss://api.upbit.com/websocket/v1'),
-      private: connectionInput(options.privateUrl ?? 'wss://api.upbit.com/websocket/v1/private'),
+      public: connectionInput(options.url ?? 'wss://api.upbit.com/websocket/v1', 'public'),
+      private: connectionInput(options.privateUrl ?? 'wss://api.upbit.com/websocket/v1/private', 'private'),
       jwt: { mode: credentials ? 'keys' : 'provider', now: options.now ?? Date.now },
       subscription: { pendingWindow: options.pendingWindow },
     },
@@ -286,6 +309,9 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
   supervisor.subscribe({ error: (err) => hubError(new UpbitConnectionError('supervisor crashed', err)) });
   supervisor.on('connectionFailed', (e) => {
     const conn = e.source === 'private' ? 'private' : 'public';
+    // An INVALID_AUTH frame ended it: its UnauthorizedError already went out (onServerError).
+    const info = e.error as { kind?: string; name?: string; serverError?: string } | undefined;
+    if (info?.name === 'INVALID_AUTH' || info?.serverError === 'INVALID_AUTH') return;
     const cause = (e.error as { error?: unknown; name?: string } | undefined) ?? undefined;
     const error =
       conn === 'private' && e.reason === 'fatal'
@@ -293,7 +319,22 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
         : new UpbitConnectionError(`the ${conn} connection failed (${e.reason})`, cause);
     const affected = componentsOn(conn);
     if (affected.length === 0) hubError(error);
-    toComponents(affected, error);
+    toComponents(affected, scopeError(error, typesOf(conn)));
+  });
+  // Upbit has no unsubscribe, so an emptied union closes the socket (DISCONNECT). A component that
+  // subscribes before that close completes makes the supervisor send CONNECT to a connection in
+  // `session.closing`, which ignores it and settles in `closed` with wishes pending. Catch that
+  // here: a connection that reports `closed` while its registry wants something is connected again.
+  supervisor.on('health', (e) => {
+    for (const conn of ['public', 'private'] as const) {
+      if (e.health[conn] !== 'closed') continue;
+      queueMicrotask(() => {
+        if (stopped) return;
+        const wanted = (supervisor.system.get(`${conn}.subscription`)?.getSnapshot().context as { active?: boolean } | undefined)?.active;
+        const connection = supervisor.system.get(`${conn}.connection`);
+        if (wanted && connection?.getSnapshot().value === 'closed') connection.send({ type: 'CONNECT' });
+      });
+    }
   });
   supervisor.start();
 
@@ -312,7 +353,7 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
     let priv = wishes.filter(isPrivate);
     const pub = wishes.filter((w) => !isPrivate(w));
     if (priv.length > 0 && !canAuth) {
-      comp.delivery.error(new UnauthorizedError('myOrder, myAsset and announcement need credentials or getToken()'));
+      comp.delivery.error(scopeError(new UnauthorizedError('myOrder, myAsset and announcement need credentials or getToken()'), typesOf('private')));
       priv = [];
     }
     router.setRoutes(componentId, [...pub, ...priv], comp.delivery);

@@ -1,0 +1,102 @@
+/**
+ * Losing the public socket, for real: the mock closes it cleanly with various codes, drops it
+ * without a close frame, or stalls it. After every loss the hub reconnects, the new connection's
+ * last request is the union again, every component keeps receiving, and nothing stamped with an
+ * old epoch is ever delivered.
+ */
+import { describe, expect, it } from 'vitest';
+import type { DisconnectOptions } from '../../src/mock/index.js';
+import { Recorder, expected, liveConnection, liveUnion, newestConnection, requestsOf, sameSet, sorted, startSystem, unionOf, waitFor } from './helpers.js';
+
+describe('recovery of the public socket', () => {
+  it('ten forced disconnects and one stall: union restored, data keeps coming, no stale epoch delivered', async () => {
+    const { mock, hub, pump } = await startSystem({
+      // Small watchdogs so the stall is noticed quickly; the pump below keeps healthy links busy.
+      connection: { stallCheckInterval: 25, stallTimeout: 150, keepaliveInterval: 100, pongTimeout: 1_000 },
+    });
+    pump(3);
+
+    const a = hub.client('a');
+    const b = hub.spawnComponent('b');
+    const c = hub.client('c');
+    const recs = [new Recorder(a.component, hub), new Recorder(b, hub), new Recorder(c.component, hub)];
+    await a.subscribeTicker(['KRW-BTC', 'KRW-ETH'], () => {});
+    b.send({ type: 'SUBSCRIBE', channel: 'trade', codes: ['KRW-ETH'] });
+    await c.subscribeOrderbook(['KRW-XRP'], () => {}, { depth: 15 });
+    await c.subscribeTrade(['KRW-BTC'], () => {});
+    const union = expected(
+      { type: 'ticker', codes: ['KRW-BTC', 'KRW-ETH'] },
+      { type: 'trade', codes: ['KRW-BTC', 'KRW-ETH'] },
+      { type: 'orderbook', codes: ['KRW-XRP.15'] },
+    );
+    const restored = () => {
+      const u = liveUnion(mock);
+      return u !== undefined && sameSet(u, union);
+    };
+    await waitFor(restored, { message: 'first union' });
+    await waitFor(() => recs.every((r) => r.count() > 0));
+
+    const faults: (DisconnectOptions | 'stall')[] = [
+      { code: 1000 },
+      { abrupt: true },
+      { code: 1001, reason: 'going away' },
+      { abrupt: true },
+      { code: 1011 },
+      'stall',
+      { code: 1012, reason: 'restart' },
+      { abrupt: true },
+      { code: 1013 },
+      { code: 1014 },
+      { abrupt: true },
+    ];
+    const epochs: number[] = [hub.status().epochs.public];
+    for (const fault of faults) {
+      const before = hub.status().epochs.public;
+      const old = liveConnection(mock)!;
+      expect(old, 'one live public connection').toBeDefined();
+      if (fault === 'stall') mock.stall(true, old.id);
+      else expect(mock.disconnect(old.id, fault)).toBe(1);
+
+      // The reconnect is observed: a new epoch on a new connection with the full union again.
+      await waitFor(() => hub.status().epochs.public > before && hub.status().public === 'open', {
+        message: `reconnect after ${JSON.stringify(fault)}`,
+        describe: () => hub.status(),
+      });
+      const epoch = hub.status().epochs.public;
+      if (fault === 'stall') {
+        // The stalled connection held frames back. Let them go at once: if the old socket were
+        // still alive on our side, they would now arrive stamped with the old epoch.
+        mock.resume(old.id);
+        for (let i = 0; i < 10; i++) mock.tick();
+      }
+      await waitFor(() => restored() && newestConnection(mock)!.id !== old.id, { message: `union restored after ${JSON.stringify(fault)}` });
+      await waitFor(() => mock.connection(old.id)!.closed, { message: 'the old connection is gone' });
+      // Every component receives on the new epoch.
+      const marks = recs.map((r) => r.count());
+      await waitFor(() => recs.every((r, i) => r.events.slice(marks[i]).some((e) => e.epoch >= epoch)), {
+        message: `data on epoch ${epoch} for every component`,
+        describe: () => ({ status: hub.status(), got: recs.map((r, i) => r.count() - marks[i]) }),
+      });
+      // Nothing stamped with an older epoch was delivered once the new one was current.
+      expect(recs.flatMap((r) => r.events.filter((e) => e.epoch !== e.currentEpoch)), `after ${JSON.stringify(fault)}`).toEqual([]);
+      epochs.push(epoch);
+    }
+
+    // Each fault cost at least one new epoch; the new connection's requests are exactly the union.
+    expect(new Set(epochs).size).toBe(faults.length + 1);
+    const conns = mock.connections().filter((x) => x.endpoint === 'public');
+    expect(conns.length).toBeGreaterThanOrEqual(faults.length + 1);
+    for (const conn of conns) expect(requestsOf(conn).map((r) => sorted(unionOf(r))), `connection ${conn.id}`).toEqual([sorted(union)]);
+
+    for (const r of recs) {
+      // Epoch stamps never go backwards, and every event carried the epoch that was current when
+      // it was delivered: once a reconnect was observed, nothing from an older socket arrived.
+      for (let i = 1; i < r.events.length; i++) expect(r.events[i].epoch).toBeGreaterThanOrEqual(r.events[i - 1].epoch);
+      expect(r.events.filter((e) => e.epoch !== e.currentEpoch)).toEqual([]);
+      expect(r.errors).toEqual([]);
+    }
+    expect(typeof hub.status().metrics.staleDropped).toBe('number');
+    expect(mock.stats().connectBreaches).toBe(0);
+    expect(mock.stats().messageBreaches).toBe(0);
+  });
+});
