@@ -12,10 +12,10 @@
  * machine (union, pending window, rate limit) → sendRequest → encodeSubscription → connection
  * machine SEND → socket.
  */
-import { createActor, enqueueActions, fromPromise, type Actor, type ActorOptions, type AnyActorLogic, type InspectionEvent, type Observer } from 'xstate';
+import { createActor, enqueueActions, type Actor, type ActorOptions, type AnyActorLogic, type InspectionEvent, type Observer } from 'xstate';
 import { componentMachine } from '../machines/component.machine.js';
-import { connectionMachine, type ConnectionInput, type PrepareInput, type PrepareOutput } from '../machines/connection.machine.js';
-import { jwtMachine, type TokenResult } from '../machines/jwt.machine.js';
+import { connectionMachine, type ConnectionInput } from '../machines/connection.machine.js';
+import type { TokenResult } from '../machines/jwt.machine.js';
 import { subscriptionMachine, type SendRequestParams } from '../machines/subscription.machine.js';
 import { supervisorMachine, type Health } from '../machines/supervisor.machine.js';
 import type { RecoveryInput } from '../machines/recovery.machine.js';
@@ -24,11 +24,8 @@ import {
   PRIVATE_TYPES,
   UnauthorizedError,
   UpbitConnectionError,
-  UpbitServerError,
   encodeSubscription,
-  signConnectToken,
   stringifyRequest,
-  tokenExpiry,
   type CredentialsInput,
   type Format,
   type JwtAlgorithm,
@@ -41,6 +38,7 @@ import { scopeError } from './delivery.js';
 import { Router, type ConnectionName, type RouterMetrics } from './router.js';
 import { socketLogic } from './socket.js';
 import { redactInspection } from './inspect.js';
+import { RATE_MARGIN, connectionInput, jwtLogic, pairsOf, prepareWithToken } from './slots.js';
 import type WebSocket from 'ws';
 
 export interface UpbitHubOptions {
@@ -113,15 +111,6 @@ const isPrivate = (w: Wish) => PRIVATE_TYPES.has(w.type);
 /** The wire types a connection carries: errors about one connection concern only these. */
 const typesOf = (conn: ConnectionName) => (type: string) => PRIVATE_TYPES.has(type) === (conn === 'private');
 
-/**
- * Extra time before a request slot counts as free again, on top of Upbit's 1 s / 60 s windows.
- * A slot is given back exactly one window after the SEND, but the server counts arrivals: when
- * the oldest of five requests was delayed longer than the sixth (loopback under load, or any
- * real network), both arrive inside one server window and the sixth is refused. 100 ms of margin
- * costs at most 10 % of the request rate.
- */
-const RATE_MARGIN = { second: 100, minute: 1_000 } as const;
-
 export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
   const format = options.format ?? 'SIMPLE';
   // Every inspector sees redacted copies only: no token or key ever reaches inspection output.
@@ -162,6 +151,19 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
   const componentsOn = (conn: ConnectionName) =>
     [...components.values()].filter((c) => c.wishes().some((w) => isPrivate(w) === (conn === 'private'))).map((c) => c.id);
 
+  const clock = options.clock ?? { setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (id: unknown) => clearTimeout(id as NodeJS.Timeout) };
+  /** Hub timers (drift repair), one per key, on the hub's clock; cleared by stop(). */
+  const timers = new Map<string, unknown>();
+  const later = (key: string, fn: () => void) => {
+    if (timers.has(key) || stopped) return;
+    const id = clock.setTimeout(() => {
+      timers.delete(key);
+      if (!stopped) fn();
+    }, 1_000 + RATE_MARGIN.second);
+    timers.set(key, id);
+  };
+  const rateLimited: Record<ConnectionName, boolean> = { public: false, private: false };
+
   // (1) the bus
   const router = new Router((componentId, { type, code }) =>
     components.get(componentId)?.actor.send({ type: 'SNAPSHOT_DONE', channel: type, code }),
@@ -192,10 +194,19 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
         // Upbit does not say which wish it objects to: blame what the last request added.
         const blamed = suspects[conn].size > 0 ? suspects[conn] : new Set(componentsOn(conn));
         toComponents(blamed, scopeError(error, typesOf(conn)));
+        // The refused request may not have been applied: once the server's window has passed, ask
+        // it what it has (LIST_SUBSCRIPTIONS) and re-send the union if it drifted.
+        if (error.serverName === 'Too Many Requests' || error.serverName === "I'm a teapot") rateLimited[conn] = true;
+        later(`${conn}.repair`, () => supervisor.system.get(`${conn}.subscription`)?.send({ type: 'REPAIR' }));
       },
       onServerView: (view) => {
         const result = view.result.map((r) => ({ type: r.type, codes: r.codes ?? undefined }));
-        supervisor.system.get(`${conn}.subscription`)?.send({ type: 'SERVER_VIEW', result });
+        const forward = () => supervisor.system.get(`${conn}.subscription`)?.send({ type: 'SERVER_VIEW', result });
+        // After a rate-limit refusal the server may be stricter than our budget: the re-send that a
+        // drift triggers waits one more window, so LIST and re-send never land in one server second.
+        if (!rateLimited[conn]) return forward();
+        rateLimited[conn] = false;
+        later(`${conn}.view`, forward);
       },
     });
 
@@ -224,28 +235,9 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
     return { type: 'SEND', data };
   };
 
-  const prepare = fromPromise<PrepareOutput, PrepareInput>(
-    ({ system }) =>
-      new Promise<PrepareOutput>((resolve, reject) => {
-        const jwt = system.get('jwt') as Actor<typeof jwtMachine> | undefined;
-        if (!jwt) return reject(new UnauthorizedError('no credentials for the private connection'));
-        const subs = [
-          jwt.on('TOKEN', (e) => {
-            subs.forEach((s) => s.unsubscribe());
-            resolve({ headers: { Authorization: `Bearer ${e.token}` } });
-          }),
-          jwt.on('TOKEN_ERROR', (e) => {
-            subs.forEach((s) => s.unsubscribe());
-            reject(e.fatal && !(e.error instanceof UnauthorizedError) ? new UnauthorizedError(undefined, e.error) : e.error);
-          }),
-        ];
-        jwt.send({ type: 'TOKEN_REQUEST' });
-      }),
-  );
-
   const connectionFor = (conn: ConnectionName) =>
     conn === 'private'
-      ? connectionMachine.provide({ actors: { socket: socketFor(conn), prepare } })
+      ? connectionMachine.provide({ actors: { socket: socketFor(conn), prepare: prepareWithToken } })
       : connectionMachine.provide({ actors: { socket: socketFor(conn) } });
 
   const logic = supervisorMachine.provide({
@@ -258,7 +250,20 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
         // one server second (seen against the mock under load: 20 ms vs 2 ms of latency). The
         // margin absorbs that jitter; see RATE_MARGIN.
         delays: { rateWindowSecond: 1_000 + RATE_MARGIN.second, rateWindowMinute: 60_000 + RATE_MARGIN.minute },
+        guards: {
+          // Compare (type, code) pairs with the suffixes stripped on both sides (§2.4 [U]).
+          drifted: ({ context, event }) =>
+            event.type === 'SERVER_VIEW' && pairsOf(event.result) !== pairsOf(lastSent[context.name as ConnectionName]?.wishes ?? []),
+        },
         actions: {
+          listSubscriptions: enqueueActions(({ context, system, enqueue }) => {
+            const connection = system.get(`${context.name}.connection`);
+            const send: { type: 'SEND'; data: string } = {
+              type: 'SEND',
+              data: JSON.stringify([{ ticket: `upbit-ws-${++ticket}` }, { method: 'LIST_SUBSCRIPTIONS' }, { format }]),
+            };
+            if (connection) enqueue.sendTo(connection, send);
+          }),
           sendRequest: enqueueActions(({ context, system, enqueue }, params: SendRequestParams) => {
             const conn = context.name as ConnectionName;
             const connection = system.get(`${conn}.connection`);
@@ -267,37 +272,15 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
           }),
         },
       }),
-      jwt: jwtMachine.provide({
-        actors: {
-          signToken: fromPromise(async () => ({ token: await signConnectToken(credentials!, options.jwtAlgorithm) })),
-          fetchToken: fromPromise(async () => {
-            const got = await options.getToken!();
-            const result = typeof got === 'string' ? { token: got, expiresAt: tokenExpiry(got) } : got;
-            return result.expiresAt === undefined ? { token: result.token } : result;
-          }),
-        },
-      }),
+      jwt: jwtLogic(credentials, options.getToken, options.jwtAlgorithm),
     },
-  });
-
-  // Upbit allows 5 connects/s per IP for BOTH connections together: each connection's gate is
-  // set to 400 ms, so public + private never exceed 2 × 2.5 = 5 connects/s.
-  const connectionInput = (url: string, conn: ConnectionName): ConnectionInput => ({
-    url,
-    ...options.connection,
-    // myOrder/myAsset/announcement are silent until something happens to the account (protocol
-    // §5.2): a quiet private socket is healthy, and the keepalive ping/pong already catches a dead
-    // one. The stall watchdog would drop it every `stallTimeout` and lose the events sent while
-    // it reconnects, so it is off for the private connection.
-    ...(conn === 'private' ? { stallTimeout: Number.POSITIVE_INFINITY } : {}),
-    recovery: { connectGap: 400, ...options.recovery },
   });
 
   // (3) the supervisor
   const supervisor = createActor(logic, {
     input: {
-      public: connectionInput(options.url ?? 'wss://api.upbit.com/websocket/v1', 'public'),
-      private: connectionInput(options.privateUrl ?? 'wss://api.upbit.com/websocket/v1/private', 'private'),
+      public: connectionInput(options.url ?? 'wss://api.upbit.com/websocket/v1', 'public', options.connection, options.recovery),
+      private: connectionInput(options.privateUrl ?? 'wss://api.upbit.com/websocket/v1/private', 'private', options.connection, options.recovery),
       jwt: { mode: credentials ? 'keys' : 'provider', now: options.now ?? Date.now },
       subscription: { pendingWindow: options.pendingWindow },
     },
@@ -321,20 +304,12 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
     if (affected.length === 0) hubError(error);
     toComponents(affected, scopeError(error, typesOf(conn)));
   });
-  // Upbit has no unsubscribe, so an emptied union closes the socket (DISCONNECT). A component that
-  // subscribes before that close completes makes the supervisor send CONNECT to a connection in
-  // `session.closing`, which ignores it and settles in `closed` with wishes pending. Catch that
-  // here: a connection that reports `closed` while its registry wants something is connected again.
-  supervisor.on('health', (e) => {
-    for (const conn of ['public', 'private'] as const) {
-      if (e.health[conn] !== 'closed') continue;
-      queueMicrotask(() => {
-        if (stopped) return;
-        const wanted = (supervisor.system.get(`${conn}.subscription`)?.getSnapshot().context as { active?: boolean } | undefined)?.active;
-        const connection = supervisor.system.get(`${conn}.connection`);
-        if (wanted && connection?.getSnapshot().value === 'closed') connection.send({ type: 'CONNECT' });
-      });
-    }
+  // A re-spawned registry starts empty: hand it every component's wishes again.
+  supervisor.on('childRestarted', (e) => {
+    if (!e.id.endsWith('Subscription')) return;
+    queueMicrotask(() => {
+      for (const c of components.values()) register(c.id, [...c.wishes()]);
+    });
   });
   supervisor.start();
 
@@ -408,6 +383,8 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       if (stopped) return;
       stopped = true;
       for (const c of [...components.values()]) await c.stop();
+      for (const id of timers.values()) clock.clearTimeout(id as never);
+      timers.clear();
       supervisor.send({ type: 'STOP' });
       supervisor.stop();
     },

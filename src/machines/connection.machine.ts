@@ -83,6 +83,8 @@ export interface ConnectionContext {
   quietMs: number;
   staleEvents: number;
   lastServerError: ServerErrorInfo | null;
+  /** CONNECT arrived while closing: open a new session as soon as the close completes. */
+  connectAfterClose: boolean;
   timing: Required<Pick<ConnectionInput, 'keepaliveInterval' | 'pongTimeout' | 'stallCheckInterval' | 'stallTimeout' | 'connectTimeout' | 'closeTimeout'>>;
   recovery: RecoveryInput | undefined;
 }
@@ -232,6 +234,7 @@ export const connectionMachine = setup({
   },
   guards: {
     isCurrentEpoch: ({ context, event }) => epochOf(event) === context.epoch,
+    connectAfterClose: ({ context }) => context.connectAfterClose,
     isStaleEpoch: ({ context, event }) => {
       const epoch = epochOf(event);
       return epoch !== undefined && epoch !== context.epoch;
@@ -264,6 +267,7 @@ export const connectionMachine = setup({
     quietMs: 0,
     staleEvents: 0,
     lastServerError: null,
+    connectAfterClose: false,
     timing: {
       keepaliveInterval: input.keepaliveInterval ?? 30_000,
       pongTimeout: input.pongTimeout ?? 10_000,
@@ -391,7 +395,10 @@ export const connectionMachine = setup({
             'SOCKET.CLOSED': { guard: 'isCurrentEpoch', target: '#connection.closed', actions: 'notifyDisconnected' },
             'SOCKET.ERROR': { guard: 'isCurrentEpoch', target: '#connection.closed', actions: 'notifyDisconnected' },
             'SOCKET.SERVER_ERROR': { guard: 'isCurrentEpoch', actions: 'notifyServerError' },
-            DISCONNECT: { actions: [] },
+            // Someone wants data again before the close finished (a widget swapped for another):
+            // let the close complete, then connect (closed's `always`). DISCONNECT cancels that.
+            CONNECT: { actions: assign({ connectAfterClose: true }) },
+            DISCONNECT: { actions: assign({ connectAfterClose: false }) },
           },
         },
       },
@@ -399,6 +406,7 @@ export const connectionMachine = setup({
     /** Closed on request. Not final: CONNECT opens a new session. */
     closed: {
       entry: { type: 'notifyStatus', params: { status: 'closed' } },
+      always: { guard: 'connectAfterClose', target: 'waiting', actions: [assign({ connectAfterClose: false }), 'requestConnect'] },
       on: { CONNECT: { target: 'waiting', actions: 'requestConnect' } },
     },
     /** Recovery gave up (fatal failure or maxAttempts). Left only by RETRY. */

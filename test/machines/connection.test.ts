@@ -84,6 +84,30 @@ describe('connection: connect, open, close', () => {
     expect(t.of('disconnected')[0]).toMatchObject({ code: 1000 });
   });
 
+  it('CONNECT while closing connects again once the close completes; DISCONNECT cancels it', async () => {
+    const t = await start({ closeTimeout: 3000 }, { autoClose: false });
+    await t.connect();
+    t.actor.send({ type: 'DISCONNECT' });
+    t.actor.send({ type: 'CONNECT' });
+    expect(t.value()).toBe('closing');
+    t.sock.last.close(1000);
+    expect(t.of('status').map((e) => e.status)).toContain('closed');
+    expect(t.value()).not.toBe('closed');
+    advance(t.clock, 400);
+    await flush();
+    expect(t.sock.sockets).toHaveLength(2);
+    expect(t.sock.last.input.epoch).toBe(2);
+
+    // DISCONNECT after CONNECT while closing: stays closed
+    const u = await start({ closeTimeout: 3000 }, { autoClose: false });
+    await u.connect();
+    u.actor.send({ type: 'DISCONNECT' });
+    u.actor.send({ type: 'CONNECT' });
+    u.actor.send({ type: 'DISCONNECT' });
+    advance(u.clock, 3000);
+    expect(u.value()).toBe('closed');
+  });
+
   it('DISCONNECT while waiting or preparing goes straight to closed', async () => {
     const prep = deferredSlot<PrepareOutput, { name: string; url: string }>();
     const t = await start({}, {}, prep.logic);

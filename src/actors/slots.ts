@@ -1,0 +1,93 @@
+/**
+ * Real logic for the machines' named slots that needs no hub state: the private connection's
+ * `prepare` step (a JWT from the jwt actor → Authorization header), the jwt machine's signers, the
+ * connection inputs, and the rate-window margin. hub.ts plugs these in.
+ */
+import { fromPromise, type Actor } from 'xstate';
+import type { ConnectionInput, PrepareInput, PrepareOutput } from '../machines/connection.machine.js';
+import { jwtMachine, type TokenResult } from '../machines/jwt.machine.js';
+import type { RecoveryInput } from '../machines/recovery.machine.js';
+import { UnauthorizedError, signConnectToken, tokenExpiry, type Credentials, type JwtAlgorithm } from '../io/index.js';
+import type { ConnectionName } from './router.js';
+
+/**
+ * Extra time before a request slot counts as free again, on top of Upbit's 1 s / 60 s windows.
+ * A slot is given back exactly one window after the SEND, but the server counts arrivals: when
+ * the oldest of five requests was delayed longer than the sixth (loopback under load, or any
+ * real network), both arrive inside one server window and the sixth is refused. 100 ms of margin
+ * costs at most 10 % of the request rate.
+ */
+export const RATE_MARGIN = { second: 100, minute: 1_000 } as const;
+
+/** The private connection's `prepare`: ask the jwt actor for a token, hand back the header. */
+export const prepareWithToken = fromPromise<PrepareOutput, PrepareInput>(
+  ({ system }) =>
+    new Promise<PrepareOutput>((resolve, reject) => {
+      const jwt = system.get('jwt') as Actor<typeof jwtMachine> | undefined;
+      if (!jwt) return reject(new UnauthorizedError('no credentials for the private connection'));
+      const subs = [
+        jwt.on('TOKEN', (e) => {
+          subs.forEach((s) => s.unsubscribe());
+          resolve({ headers: { Authorization: `Bearer ${e.token}` } });
+        }),
+        jwt.on('TOKEN_ERROR', (e) => {
+          subs.forEach((s) => s.unsubscribe());
+          reject(e.fatal && !(e.error instanceof UnauthorizedError) ? new UnauthorizedError(undefined, e.error) : e.error);
+        }),
+      ];
+      jwt.send({ type: 'TOKEN_REQUEST' });
+    }),
+);
+
+/** The jwt machine with its signers: keys (a fresh token per connect) or the user's getToken(). */
+export function jwtLogic(
+  credentials: Credentials | undefined,
+  getToken: (() => Promise<string | TokenResult>) | undefined,
+  alg: JwtAlgorithm | undefined,
+) {
+  return jwtMachine.provide({
+    actors: {
+      signToken: fromPromise(async () => {
+        if (!credentials) throw new UnauthorizedError('no credentials');
+        return { token: await signConnectToken(credentials, alg) };
+      }),
+      fetchToken: fromPromise(async () => {
+        if (!getToken) throw new UnauthorizedError('no getToken()');
+        const got = await getToken();
+        // A bare JWT string: renew at 80 % of the lifetime its own `exp` claims.
+        const result = typeof got === 'string' ? { token: got, expiresAt: tokenExpiry(got) } : got;
+        return result.expiresAt === undefined ? { token: result.token } : result;
+      }),
+    },
+  });
+}
+
+/**
+ * The input of one connection. Upbit allows 5 connects/s per IP for BOTH connections together:
+ * each connection's gate is 400 ms, so public + private never exceed 2 × 2.5 = 5 connects/s.
+ */
+export function connectionInput(
+  url: string,
+  conn: ConnectionName,
+  timing: Omit<ConnectionInput, 'url' | 'name' | 'notifyParent' | 'initialEpoch' | 'recovery'> | undefined,
+  recovery: RecoveryInput | undefined,
+): ConnectionInput {
+  return {
+    url,
+    ...timing,
+    // myOrder/myAsset/announcement are silent until something happens to the account (protocol
+    // §5.2): a quiet private socket is healthy, and the keepalive ping/pong already catches a dead
+    // one. The stall watchdog would drop it every `stallTimeout` and lose the events sent while
+    // it reconnects, so it is off for the private connection.
+    ...(conn === 'private' ? { stallTimeout: Number.POSITIVE_INFINITY } : {}),
+    recovery: { connectGap: 400, ...recovery },
+  };
+}
+
+/** `a|b.15` → `a|b`: LIST_SUBSCRIPTIONS may or may not keep orderbook depth suffixes ([U], §2.4). */
+export function pairsOf(list: ReadonlyArray<{ type: string; codes?: readonly string[] | null }>): string {
+  const pairs = list.flatMap((w) =>
+    w.codes && w.codes.length > 0 ? w.codes.map((c) => `${w.type}|${c.split('.')[0]}`) : [`${w.type}|*`],
+  );
+  return JSON.stringify([...new Set(pairs)].sort());
+}
