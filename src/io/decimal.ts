@@ -10,8 +10,8 @@
  *
  * The result is a real `Decimal` (same prototype, same fields, `instanceof Decimal`); the test
  * suite checks it field-for-field against `new Decimal(text)` on many generated numbers. The text
- * must already be a valid JSON number (the scanner checks that); anything unusual falls back to
- * the library's own constructor.
+ * must already be a valid JSON number (the scanner checks that); absurd exponents fall back to the
+ * library's own constructor.
  */
 import { Decimal } from 'decimal.js';
 
@@ -36,25 +36,121 @@ function RawDecimal(this: DecimalFields, s: number, e: number, d: number[]) {
 RawDecimal.prototype = Decimal.prototype;
 const Raw = RawDecimal as unknown as new (s: number, e: number, d: number[]) => Decimal;
 
-/** The exact Decimal of the JSON number `src.slice(start, end)`. */
+/** The number of decimal digits of a positive integer below 10⁷. */
+function digitCount(w: number): number {
+  return w < 1e3 ? (w < 10 ? 1 : w < 100 ? 2 : 3) : w < 1e5 ? (w < 1e4 ? 4 : 5) : w < 1e6 ? 6 : 7;
+}
+
+/**
+ * The exact Decimal of the JSON number `src.slice(start, end)`.
+ *
+ * Fast path, one pass, for what Upbit sends (no exponent, at most 15 integer and 21 fraction
+ * digits): decimal.js's words are aligned on the decimal point (a word ends at every power of ten
+ * that is a multiple of 7), so the integer part is read as one exact integer (< 10¹⁵ < 2⁵³) and
+ * cut into words from the right, and the fraction is cut into 7-digit words from the point.
+ * Leading and trailing zero words are then dropped. Anything else takes the general path.
+ */
 export function decimalAt(src: string, start: number, end: number): Decimal {
+  let i = start;
+  let sign = 1;
+  let c = src.charCodeAt(i);
+  if (c === 45 /* - */) {
+    sign = -1;
+    c = src.charCodeAt(++i);
+  }
+  const intStart = i;
+  let ip = 0;
+  while (i < end && c >= 48 && c <= 57) {
+    ip = ip * 10 + (c - 48);
+    c = src.charCodeAt(++i);
+  }
+  const nInt = i - intStart;
+  if (nInt > 15) return decimalGeneral(src, start, end);
+  // fraction words f0 f1 f2: powers 10⁻¹…10⁻⁷, 10⁻⁸…10⁻¹⁴, 10⁻¹⁵…10⁻²¹
+  let f0 = 0;
+  let f1 = 0;
+  let f2 = 0;
+  let nf = 0;
+  if (c === 46 /* . */) {
+    let word = 0;
+    let count = 0;
+    c = src.charCodeAt(++i);
+    while (i < end && c >= 48 && c <= 57) {
+      word = word * 10 + (c - 48);
+      if (++count === LOG_BASE) {
+        if (nf === 0) f0 = word;
+        else if (nf === 1) f1 = word;
+        else if (nf === 2) f2 = word;
+        else return decimalGeneral(src, start, end);
+        nf++;
+        word = 0;
+        count = 0;
+      }
+      c = src.charCodeAt(++i);
+    }
+    if (count > 0) {
+      word *= POW10[LOG_BASE - count];
+      if (nf === 0) f0 = word;
+      else if (nf === 1) f1 = word;
+      else if (nf === 2) f2 = word;
+      else return decimalGeneral(src, start, end);
+      nf++;
+    }
+  }
+  if (i < end) return decimalGeneral(src, start, end); // an exponent
+  // trailing zero fraction words carry nothing
+  if (nf === 3 && f2 === 0) nf = 2;
+  if (nf === 2 && f1 === 0) nf = 1;
+  if (nf === 1 && f0 === 0) nf = 0;
+  if (ip === 0) {
+    // 0.000…: the first non-zero fraction word leads; its leading zeros set the exponent
+    if (nf === 0) return new Raw(sign, 0, [0]);
+    if (f0 !== 0) return new Raw(sign, digitCount(f0) - 8, nf === 1 ? [f0] : nf === 2 ? [f0, f1] : [f0, f1, f2]);
+    if (f1 !== 0) return new Raw(sign, digitCount(f1) - 15, nf === 2 ? [f1] : [f1, f2]);
+    return new Raw(sign, digitCount(f2) - 22, [f2]);
+  }
+  const e = nInt - 1; // JSON integers have no leading zeros
+  if (ip < 1e7) {
+    if (nf === 0) return new Raw(sign, e, [ip]);
+    return new Raw(sign, e, nf === 1 ? [ip, f0] : nf === 2 ? [ip, f0, f1] : [ip, f0, f1, f2]);
+  }
+  // Cut the integer part into words from the right (exact: ip < 2⁵³, remainders and quotients are integers).
+  const w2 = ip % 1e7;
+  const rest = (ip - w2) / 1e7;
+  const w1 = rest % 1e7;
+  const w0 = (rest - w1) / 1e7;
+  const d = w0 === 0 ? [w1, w2] : [w0, w1, w2];
+  if (nf > 0) {
+    d.push(f0);
+    if (nf > 1) d.push(f1);
+    if (nf > 2) d.push(f2);
+  } else {
+    while (d[d.length - 1] === 0) d.pop(); // trailing zero words of the integer part
+  }
+  return new Raw(sign, e, d);
+}
+
+/** The general path: any JSON number (exponents, long mantissas). */
+function decimalGeneral(src: string, start: number, end: number): Decimal {
   let i = start;
   let sign = 1;
   if (src.charCodeAt(i) === 45 /* - */) {
     sign = -1;
     i++;
   }
-  const mStart = i;
+  // One pass over the mantissa: the dot, the first and last non-zero digits, and where it ends.
   let dot = -1;
-  let mEnd = end;
+  let fs = -1;
+  let ls = -1;
   for (; i < end; i++) {
     const c = src.charCodeAt(i);
-    if (c === 46) dot = i;
-    else if (c === 101 || c === 69) {
-      mEnd = i;
-      break;
-    }
+    if (c > 48 && c <= 57) {
+      if (fs < 0) fs = i;
+      ls = i;
+    } else if (c === 46) dot = i;
+    else if (c !== 48) break; // the exponent's e or E
   }
+  const mEnd = i;
   let exp = 0;
   if (mEnd < end) {
     let j = mEnd + 1;
@@ -68,21 +164,21 @@ export function decimalAt(src: string, start: number, end: number): Decimal {
     for (; j < end; j++) exp = exp * 10 + (src.charCodeAt(j) - 48);
     exp *= expSign;
   }
+  if (fs < 0) return new Raw(sign, 0, [0]); // zero (keeps the sign, as decimal.js does for "-0")
   const intEnd = dot < 0 ? mEnd : dot;
-  // First and last significant digits (skipping the dot).
-  let fs = mStart;
-  while (fs < mEnd && (src.charCodeAt(fs) === 48 || fs === dot)) fs++;
-  if (fs === mEnd) return new Raw(sign, 0, [0]); // zero (keeps the sign, as decimal.js does for "-0")
-  let ls = mEnd - 1;
-  while (src.charCodeAt(ls) === 48 || ls === dot) ls--;
-  // Ordinal of the first significant digit among all mantissa digits.
-  const fsOrd = fs - mStart - (dot >= 0 && fs > dot ? 1 : 0);
-  const e = intEnd - mStart - fsOrd - 1 + exp;
+  // Decimal exponent of the first significant digit.
+  const e = (fs < intEnd ? intEnd - fs - 1 : dot - fs) + exp;
   let first = (e + 1) % LOG_BASE;
   if (e < 0) first += LOG_BASE;
   if (first === 0) first = LOG_BASE;
 
-  const d: number[] = [];
+  // Words of LOG_BASE digits; up to three (fourteen-plus significant digits) are kept in locals so
+  // that `d` is allocated once, at its final size.
+  let w0 = 0;
+  let w1 = 0;
+  let w2 = 0;
+  let more: number[] | undefined;
+  let words = 0;
   let word = 0;
   let count = 0;
   let size = first;
@@ -90,19 +186,37 @@ export function decimalAt(src: string, start: number, end: number): Decimal {
     if (j === dot) continue;
     word = word * 10 + (src.charCodeAt(j) - 48);
     if (++count === size) {
-      d.push(word);
+      if (words === 0) w0 = word;
+      else if (words === 1) w1 = word;
+      else if (words === 2) w2 = word;
+      else (more ??= []).push(word);
+      words++;
       word = 0;
       count = 0;
       size = LOG_BASE;
     }
   }
-  if (count > 0) d.push(word * POW10[size - count]);
+  if (count > 0) {
+    word *= POW10[size - count]; // the last word is right-padded with zeros
+    if (words === 0) w0 = word;
+    else if (words === 1) w1 = word;
+    else if (words === 2) w2 = word;
+    else (more ??= []).push(word);
+    words++;
+  }
+  const d = words === 1 ? [w0] : words === 2 ? [w0, w1] : words === 3 ? [w0, w1, w2] : [w0, w1, w2, ...more!];
   return new Raw(sign, e, d);
 }
 
-/** The exact Decimal of a whole numeric string (convenience for tests and user input). */
+const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+
+/**
+ * The exact Decimal of a whole numeric string (for tests and user input). A strict JSON number
+ * takes the fast path; anything else goes to `new Decimal(text)`, which accepts its own wider
+ * syntax (`.5`, `+1`, `0x1f`) and throws a DecimalError on garbage.
+ */
 export function toDecimal(text: string): Decimal {
-  return decimalAt(text, 0, text.length);
+  return JSON_NUMBER.test(text) ? decimalAt(text, 0, text.length) : new Decimal(text);
 }
 
 export { Decimal };

@@ -42,13 +42,19 @@ function encodeValue(row: Row, v: unknown, keys: Keyed): string {
     return 'null';
   }
   switch (row.kind.t) {
-    case 'decimal':
-      return typeof v === 'string' ? v : (v as Decimal).toString();
+    case 'decimal': {
+      if (typeof v === 'string') return v;
+      const d = v as Decimal;
+      // Decimal prints -0 as "0"; keep the sign so that the round trip is exact.
+      return d.isZero() && d.isNegative() ? '-0' : d.toString();
+    }
     case 'integer':
     case 'timestamp':
       return String(v as number);
     case 'int64':
       return String(v as string | bigint | number);
+    case 'id':
+      return typeof v === 'string' ? JSON.stringify(v) : String(v as number | bigint);
     case 'string':
     case 'enum':
       return JSON.stringify(v);

@@ -80,6 +80,23 @@ export function parseOrderbookCode(raw: string): { code: string; depth: Orderboo
   return { code, depth: depth as OrderbookDepth };
 }
 
+/** A market code without a depth suffix: a suffix is an option error (orderbook only), anything else a code error. */
+function assertPlainCode(c: unknown): void {
+  if (typeof c === 'string' && c.includes('.') && CODE.test(c.slice(0, c.indexOf('.')))) {
+    throw new UpbitValidationError('INVALID_OPTION', `depth suffix in ${c} is allowed on orderbook only`);
+  }
+  assertMarketCode(c);
+}
+
+/** An orderbook level as a number >= 0 (a number, or a numeric string as REST takes it), else undefined. */
+function levelOf(level: unknown): number | undefined {
+  const ok =
+    (typeof level === 'number' && Number.isFinite(level)) ||
+    (typeof level === 'string' && /^(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/.test(level));
+  const n = ok ? Number(level) : NaN;
+  return n >= 0 ? n : undefined;
+}
+
 /** Check one wish; returns it unchanged or throws `UpbitValidationError` naming what is wrong. */
 export function validateWish(w: Wish): Wish {
   if (!w || typeof w.type !== 'string' || !KNOWN_TYPES.has(w.type)) {
@@ -107,22 +124,20 @@ export function validateWish(w: Wish): Wish {
       if (codes.length > 0) throw new UpbitValidationError('INVALID_OPTION', `${w.type} takes no codes`);
       break;
     case 'myOrder':
-      for (const c of codes) assertMarketCode(c);
+      for (const c of codes) assertPlainCode(c);
       break;
     default:
       if (codes.length === 0) throw new UpbitValidationError('INVALID_CODE', `${w.type} needs at least one market code`);
       for (const c of codes) {
         if (isBook) parseOrderbookCode(c);
-        else if (c.includes('.')) {
-          throw new UpbitValidationError('INVALID_OPTION', `depth suffix in ${c} is allowed on orderbook only`);
-        } else assertMarketCode(c);
+        else assertPlainCode(c);
       }
   }
   if (isBook) {
     if (w.depth !== undefined && !(ORDERBOOK_DEPTHS as readonly number[]).includes(w.depth)) {
       throw new UpbitValidationError('INVALID_OPTION', `orderbook depth must be one of 1, 5, 15, 30`);
     }
-    if (w.level !== undefined && !(Number.isFinite(Number(w.level)) && Number(w.level) >= 0)) {
+    if (w.level !== undefined && levelOf(w.level) === undefined) {
       throw new UpbitValidationError('INVALID_OPTION', `orderbook level must be a number >= 0`);
     }
   }
@@ -165,7 +180,9 @@ export function encodeSubscription(
   const groups = new Map<string, Group>();
   for (const w of desired) {
     validateWish(w);
-    const level = w.type === 'orderbook' && w.level !== undefined ? Number(w.level) : undefined;
+    // Level 0 is the default: a wish for level 0 and one without a level are the same stream.
+    const asked = w.type === 'orderbook' && w.level !== undefined ? levelOf(w.level) : undefined;
+    const level = asked === 0 ? undefined : asked;
     const key = `${w.type}|${level ?? ''}`;
     let g = groups.get(key);
     if (!g) {
