@@ -22,26 +22,9 @@ import {
   type UpbitMessage,
 } from '../io/index.js';
 import type { ConnectionName, Router } from './router.js';
+import type { SocketCommand, SocketEvent, SocketInput } from '../machines/types.js';
 
-export interface SocketInput {
-  url: string;
-  epoch: number;
-  headers?: Record<string, string>;
-}
-
-export type SocketEvent =
-  | { type: 'SOCKET.OPEN'; epoch: number }
-  | { type: 'SOCKET.CLOSED'; epoch: number; code: number; reason: string; wasClean: boolean }
-  | { type: 'SOCKET.ERROR'; epoch: number; error: unknown }
-  | { type: 'SOCKET.PONG'; epoch: number }
-  | { type: 'SOCKET.ACTIVITY'; epoch: number; frames: number }
-  | { type: 'SOCKET.SERVER_ERROR'; epoch: number; error: { name: string; message: string } };
-
-export type SocketCommand =
-  | { type: 'PING' }
-  | { type: 'CHECK_ACTIVITY' }
-  | { type: 'SEND'; data: string }
-  | { type: 'CLOSE'; code?: number; reason?: string };
+export type { SocketCommand, SocketEvent, SocketInput };
 
 export interface SocketHooks {
   readonly conn: ConnectionName;

@@ -16,21 +16,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUpbitHub, type UpbitHub, type UpbitError } from '../../src/index.js';
 import { startMockUpbit, type MockUpbit, MALFORMED_KINDS } from '../../src/mock/index.js';
+import { prng } from '../prng.js';
 
 const SEED = 20261122;
 const FAULTS = 50;
 const COMPONENTS = 20;
 
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Fault = 'clean' | 'abrupt' | 'stall' | 'malformed' | 'error-frame' | 'refuse' | 'duplicate';
 const FAULT_KINDS: Fault[] = ['clean', 'abrupt', 'stall', 'malformed', 'error-frame', 'refuse', 'duplicate'];

@@ -6,18 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Subscription, UpbitClient } from '../../src/actors/client.js';
 import { MARKETS, liveConnections, liveUnion, requestsOf, sameSet, sorted, startSystem, unionOf, waitFor, type StreamKey } from './helpers.js';
+import { prng } from '../prng.js';
 
-/** A tiny deterministic PRNG (mulberry32) so a failure can be replayed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('rate limits', () => {
   it('a burst of 1,000 subscribe/unsubscribe calls: no breach, final request = final union', async () => {

@@ -563,14 +563,4 @@ export const ALL_FIXTURES: readonly Fixture[] = [
 /** Whether a fixture's frame uses SIMPLE keys (and so belongs in SIMPLE_LIST rather than JSON_LIST). */
 export const isSimpleFrame = (f: Fixture) => /^\{"(ty|mthd)"/.test(f.frame);
 
-/** A deterministic PRNG (mulberry32) for generated and fuzz tests. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from '../prng.js';
