@@ -287,6 +287,7 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
     // Only pass what was given: an explicit `clock: undefined` would replace xstate's default clock.
     ...(options.clock ? { clock: options.clock } : {}),
     ...(inspect ? { inspect } : {}),
+    id: 'supervisor',
     systemId: 'supervisor',
   });
   supervisor.subscribe({ error: (err) => hubError(new UpbitConnectionError('supervisor crashed', err)) });

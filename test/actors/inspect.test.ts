@@ -1,0 +1,96 @@
+/**
+ * Inspection never leaks a secret: the offline inspector, a raw observer and Stately's inspector
+ * (@statelyai/inspect, over a WebSocket to a local receiver) all see the private connection's
+ * life, and none of them sees the secret key, the access key or the JWT.
+ */
+import { describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { createOfflineInspector, connectStatelyInspector, createUpbitHub, redact } from '../../src/index.js';
+import { startMockUpbit, DEFAULT_MOCK_KEY } from '../../src/mock/index.js';
+import type { InspectionEvent } from 'xstate';
+
+const until = async (cond: () => boolean, ms = 8_000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+/** Runs a hub with private data through one inspector; returns what the inspector saw, as text. */
+async function privateSession(inspect: (e: InspectionEvent) => void): Promise<{ jwtSeen: boolean }> {
+  const mock = await startMockUpbit({ manual: true, seed: 1 });
+  const hub = createUpbitHub({ url: mock.url, privateUrl: mock.privateUrl, credentials: DEFAULT_MOCK_KEY, inspect, pendingWindow: 5 });
+  const client = hub.client('orders');
+  let orders = 0;
+  await client.subscribeMyOrder(undefined, () => orders++);
+  await until(() => hub.status().private === 'open');
+  await until(() => mock.connections().some((c) => c.endpoint === 'private' && c.subscriptions.length > 0));
+  mock.placeOrder({ code: 'KRW-BTC', side: 'bid', ordType: 'limit', price: '100000000', volume: '0.001' });
+  await until(() => orders > 0);
+  const headers = mock.connections().find((c) => c.endpoint === 'private');
+  await hub.stop();
+  await mock.close();
+  return { jwtSeen: headers !== undefined };
+}
+
+const SECRETS = [DEFAULT_MOCK_KEY.secretKey, DEFAULT_MOCK_KEY.accessKey, 'eyJ'];
+
+describe('inspection', () => {
+  it('redact() removes secret-named keys and JWT-shaped strings, keeps the rest', () => {
+    const out = redact({
+      headers: { Authorization: 'Bearer eyJhbGciOiJIUzUxMiJ9.eyJhY2Nlc3Nfa2V5IjoieCJ9.c2ln' },
+      note: 'token eyJhbGciOiJIUzUxMiJ9.eyJhY2Nlc3Nfa2V5IjoieCJ9.c2ln here',
+      secretKey: 's',
+      price: '123.45',
+      nested: [{ accessKey: 'a', code: 'KRW-BTC' }],
+    });
+    expect(out).toEqual({
+      headers: { Authorization: '[redacted]' },
+      note: 'token [redacted] here',
+      secretKey: '[redacted]',
+      price: '123.45',
+      nested: [{ accessKey: '[redacted]', code: 'KRW-BTC' }],
+    });
+  });
+
+  it('the offline inspector records the actors and never a secret', async () => {
+    const inspector = createOfflineInspector();
+    await privateSession(inspector.inspect);
+    const text = JSON.stringify({ actors: inspector.actors(), events: inspector.events() });
+    expect(Object.keys(inspector.actors())).toEqual(expect.arrayContaining(['supervisor', 'privateConnection', 'jwt', 'component:orders']));
+    expect(text).toContain('"open"');
+    for (const s of SECRETS) expect(text).not.toContain(s);
+    const page = await inspector.serve();
+    const served = await (await fetch(`${page.url}trace.json`)).text();
+    await page.close();
+    for (const s of SECRETS) expect(served).not.toContain(s);
+  });
+
+  it('a raw observer passed to the hub only sees redacted copies', async () => {
+    const seen: string[] = [];
+    await privateSession((e) => {
+      const ev = e as unknown as { event?: unknown; snapshot?: { context?: unknown }; actorRef: { getSnapshot(): { context?: unknown } } };
+      seen.push(JSON.stringify([ev.event ?? null, ev.snapshot?.context ?? null, ev.actorRef.getSnapshot()?.context ?? null]));
+    });
+    const text = seen.join('\n');
+    expect(text).toContain('Authorization'); // the header key is there, its value is not
+    for (const s of SECRETS) expect(text).not.toContain(s);
+  });
+
+  it("Stately's inspector (@statelyai/inspect) receives events, without secrets", async () => {
+    const received: string[] = [];
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((r) => wss.once('listening', () => r()));
+    wss.on('connection', (ws) => ws.on('message', (d) => received.push(d.toString())));
+    const { port } = wss.address() as { port: number };
+    const stately = await connectStatelyInspector({ url: `ws://127.0.0.1:${port}` });
+    await privateSession(stately.inspect);
+    await until(() => received.some((m) => m.includes('private')));
+    stately.stop();
+    await new Promise<void>((r) => wss.close(() => r()));
+    const text = received.join('\n');
+    expect(text).toContain('@xstate.snapshot');
+    for (const s of SECRETS) expect(text).not.toContain(s);
+  });
+});
