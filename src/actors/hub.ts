@@ -50,8 +50,15 @@ export interface UpbitHubOptions {
   restUrl?: string;
   /** API keys: a fresh JWT (HS512 unless `jwtAlgorithm`) is signed for every private connect. */
   credentials?: CredentialsInput;
-  /** Or your own token source; tokens with `exp` are renewed at 80 % of their lifetime. Reject with `UnauthorizedError` for a fatal refusal. */
+  /** Or your own token source, asked once per private connect (see `tokenReuse`). Reject with `UnauthorizedError` for a fatal refusal. */
   getToken?: () => Promise<string | TokenResult>;
+  /**
+   * Whether a `getToken()` token may serve several connects. Upbit tokens carry a one-time nonce,
+   * so by default every private connect asks `getToken()` again. Set true only for tokens your
+   * gateway accepts repeatedly; they are then cached and renewed at 80 % of their lifetime.
+   * @default false
+   */
+  tokenReuse?: boolean;
   /** @default 'HS512' */
   jwtAlgorithm?: JwtAlgorithm;
   /** Wire format. SIMPLE frames are about 40 % smaller. @default 'SIMPLE' */
@@ -281,7 +288,7 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
     input: {
       public: connectionInput(options.url ?? 'wss://api.upbit.com/websocket/v1', 'public', options.connection, options.recovery),
       private: connectionInput(options.privateUrl ?? 'wss://api.upbit.com/websocket/v1/private', 'private', options.connection, options.recovery),
-      jwt: { mode: credentials ? 'keys' : 'provider', now: options.now ?? Date.now },
+      jwt: { mode: credentials ? 'keys' : 'provider', now: options.now ?? Date.now, singleUse: options.tokenReuse !== true },
       subscription: { pendingWindow: options.pendingWindow },
     },
     // Only pass what was given: an explicit `clock: undefined` would replace xstate's default clock.

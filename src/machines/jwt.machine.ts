@@ -36,6 +36,12 @@ export interface JwtInput {
   mode: 'keys' | 'provider';
   /** Wall clock in ms (Date.now in production). Used only in provider mode. */
   now: () => number;
+  /**
+   * Provider tokens are good for ONE connect (Upbit JWTs carry a one-time nonce; a reused nonce is
+   * refused): each TOKEN_REQUEST then calls the provider, and nothing is cached or renewed.
+   * Set false for tokens your gateway accepts repeatedly until they expire. @default false
+   */
+  singleUse?: boolean;
   /** Fraction of the lifetime after which the token is renewed. @default 0.8 */
   renewRatio?: number;
   /** Backoff for failed sign/fetch attempts. @default recovery's DEFAULT_BACKOFF */
@@ -45,6 +51,7 @@ export interface JwtInput {
 export interface JwtContext {
   mode: 'keys' | 'provider';
   now: () => number;
+  singleUse: boolean;
   renewRatio: number;
   backoff: BackoffOptions;
   token: string | null;
@@ -116,6 +123,7 @@ export const jwtMachine = setup({
   },
   guards: {
     isKeysMode: ({ context }) => context.mode === 'keys',
+    singleUse: ({ context }) => context.singleUse,
     isFatal: ({ event }) => classifyClose({ kind: 'error', error: errorOf(event) }) === 'fatal',
     expires: ({ context }) => context.renewAt !== null,
     /** Cached token may be served as is. */
@@ -133,6 +141,7 @@ export const jwtMachine = setup({
   context: ({ input }) => ({
     mode: input.mode,
     now: input.now,
+    singleUse: input.singleUse ?? false,
     renewRatio: input.renewRatio ?? 0.8,
     backoff: { ...DEFAULT_BACKOFF, ...input.backoff },
     token: null,
@@ -172,7 +181,11 @@ export const jwtMachine = setup({
           invoke: {
             src: 'fetchToken',
             input: {},
-            onDone: { target: 'valid', actions: ['storeToken', 'emitToken'] },
+            onDone: [
+              // A one-time token is spent by the request that asked for it: keep nothing.
+              { guard: 'singleUse', target: 'empty', actions: ['storeToken', 'emitToken', 'forget'] },
+              { target: 'valid', actions: ['storeToken', 'emitToken'] },
+            ],
             onError: [
               { guard: 'isFatal', target: '#jwt.unauthorized', actions: 'recordError' },
               { target: 'retrying', actions: ['recordError', 'scheduleRetry', { type: 'emitTokenError', params: { fatal: false } }] },

@@ -164,6 +164,21 @@ describe('jwt: provider mode', () => {
     expect(t.slot.calls).toHaveLength(2);
   });
 
+  it('singleUse: every request calls the provider, nothing is cached or renewed', async () => {
+    const t = start('provider', { singleUse: true });
+    t.actor.send({ type: 'TOKEN_REQUEST' });
+    t.slot.last.resolve({ token: 'one', expiresAt: t.t0 + 100_000 });
+    await flush();
+    expect(t.actor.getSnapshot().context.token).toBeNull();
+    advance(t.clock, 90_000, 1000);
+    expect(t.slot.calls).toHaveLength(1); // no renewal of a spent token
+    t.actor.send({ type: 'TOKEN_REQUEST' });
+    expect(t.slot.calls).toHaveLength(2);
+    t.slot.last.resolve({ token: 'two' });
+    await flush();
+    expect(t.tokens()).toEqual(['one', 'two']);
+  });
+
   it('a 401-like provider error is fatal', async () => {
     const t = start('provider');
     t.actor.send({ type: 'TOKEN_REQUEST' });
