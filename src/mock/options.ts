@@ -83,7 +83,7 @@ export interface MockOptions {
   readonly idleTimeoutMs?: number;
   /** [U] How an idle connection ends: TCP drop (what S2's "connection lost" suggests) or a close frame 1000. @default 'terminate' */
   readonly idleClose?: 'terminate' | 'close';
-  /** permessage-deflate: `false` to refuse it, or `ws` options. @default true (ws defaults: frames under 1 KiB go uncompressed) */
+  /** permessage-deflate: `false` to refuse it, or `ws` options. @default true (with ws defaults every frame is compressed: its 1 KiB threshold applies only without context takeover) */
   readonly perMessageDeflate?: boolean | PerMessageDeflateOptions;
   /** [U] Opcode of error frames and `{"status":"UP"}`. Data frames are always binary. @default 'binary' */
   readonly controlFrames?: 'binary' | 'text';
