@@ -23,7 +23,7 @@ import {
   TRADE_SIMPLE,
   type Fixture,
 } from './fixtures.js';
-import { expectExact, generate, members, objectOf, spaced, without } from './helpers.js';
+import { DATA_TABLES, expectExact, generate, members, objectOf, spaced, without } from './helpers.js';
 
 const json = (m: unknown) => (m as LazyView).toJSON();
 
@@ -215,15 +215,7 @@ describe('tolerance', () => {
 
 describe('generated from the field table (every kind, both key styles, random values)', () => {
   const rand = prng(20251122);
-  const data: [string, Table][] = [
-    ['ticker', KINDS.ticker],
-    ['trade', KINDS.trade],
-    ['orderbook', KINDS.orderbook],
-    ...CANDLE_TYPES.map((t): [string, Table] => [t, KINDS.candle]),
-    ['myOrder', KINDS.myOrder],
-    ['myAsset', KINDS.myAsset],
-    ['announcement', KINDS.announcement],
-  ];
+  const data = DATA_TABLES;
   for (const [type, table] of data) {
     it(`${type}: 100 random messages, DEFAULT and SIMPLE, with and without nulls`, () => {
       for (let k = 0; k < 100; k++) {

@@ -5,7 +5,7 @@
 import { Decimal } from 'decimal.js';
 import { expect } from 'vitest';
 import { UpbitDecodeError } from '../../src/io/errors.js';
-import type { Row, Table } from '../../src/io/fields.js';
+import { CANDLE_TYPES, KINDS, type Row, type Table } from '../../src/io/fields.js';
 
 /** Every Decimal in `expected` must be a real Decimal in `actual` with the same digits, sign and exponent. */
 export function expectExact(actual: unknown, expected: unknown, path = '$'): void {
@@ -182,3 +182,14 @@ export function generate(
   }
   return [`{${parts.join(',')}}`, expected];
 }
+
+/** Every data type with its table, candle units spelled out: what generated tests iterate. */
+export const DATA_TABLES: readonly [string, Table][] = [
+  ['ticker', KINDS.ticker],
+  ['trade', KINDS.trade],
+  ['orderbook', KINDS.orderbook],
+  ...CANDLE_TYPES.map((t): [string, Table] => [t, KINDS.candle]),
+  ['myOrder', KINDS.myOrder],
+  ['myAsset', KINDS.myAsset],
+  ['announcement', KINDS.announcement],
+];

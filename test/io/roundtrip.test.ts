@@ -5,10 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, type LazyView } from '../../src/io/decode.js';
 import { encodeBatch, encodeEvent } from '../../src/io/encode.js';
-import { CANDLE_TYPES, FORMATS, KINDS, type Format, type Table, type UpbitMessage } from '../../src/io/fields.js';
+import { FORMATS, KINDS, type Format, type UpbitMessage } from '../../src/io/fields.js';
 import { UpbitValidationError } from '../../src/io/errors.js';
 import { ALL_FIXTURES, ORDERBOOK_DEFAULT, TICKER_DEFAULT, TRADE_SIMPLE, prng } from './fixtures.js';
-import { expectExact, generate } from './helpers.js';
+import { DATA_TABLES, expectExact, generate } from './helpers.js';
 
 const json = (m: unknown) => (m as LazyView).toJSON();
 
@@ -74,15 +74,7 @@ describe('round trips of decoded views (decode → encode → decode)', () => {
 
 describe('round trips of generated events (every kind, every format)', () => {
   const rand = prng(7);
-  const kinds: [string, Table][] = [
-    ['ticker', KINDS.ticker],
-    ['trade', KINDS.trade],
-    ['orderbook', KINDS.orderbook],
-    ...CANDLE_TYPES.map((t): [string, Table] => [t, KINDS.candle]),
-    ['myOrder', KINDS.myOrder],
-    ['myAsset', KINDS.myAsset],
-    ['announcement', KINDS.announcement],
-  ];
+  const kinds = DATA_TABLES;
   for (const [type, table] of kinds) {
     it(type, () => {
       for (let k = 0; k < 40; k++) {
