@@ -14,7 +14,7 @@
  * recovery jitter come from a seeded PRNG. Bounded: every wait has a deadline.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUpbitHub, type UpbitHub, type UpbitError } from '../../src/index.js';
+import { createUpbitHub, decodeFrame, encodeEvent, type UpbitHub, type UpbitError, type UpbitMessage } from '../../src/index.js';
 import { startMockUpbit, type MockUpbit, MALFORMED_KINDS } from '../../src/mock/index.js';
 import { prng } from '../prng.js';
 
@@ -23,8 +23,8 @@ const FAULTS = 50;
 const COMPONENTS = 20;
 
 
-type Fault = 'clean' | 'abrupt' | 'stall' | 'malformed' | 'error-frame' | 'refuse' | 'duplicate';
-const FAULT_KINDS: Fault[] = ['clean', 'abrupt', 'stall', 'malformed', 'error-frame', 'refuse', 'duplicate'];
+type Fault = 'clean' | 'abrupt' | 'stall' | 'malformed' | 'error-frame' | 'refuse' | 'duplicate' | 'late-frame';
+const FAULT_KINDS: Fault[] = ['clean', 'abrupt', 'stall', 'malformed', 'error-frame', 'refuse', 'duplicate', 'late-frame'];
 
 interface Plan {
   id: string;
@@ -126,6 +126,8 @@ describe('chaos: 50 seeded faults against 20 components', () => {
     process.off('uncaughtException', onUnhandled);
   });
 
+  let lateFrames = 0;
+
   async function inject(fault: Fault): Promise<void> {
     const before = hub.router.epoch('public');
     const reconnected = () => hub.router.epoch('public') > before;
@@ -164,6 +166,19 @@ describe('chaos: 50 seeded faults against 20 components', () => {
         for (let i = 0; i < 3; i++) mock.tick();
         mock.duplicateFrames(false, 'all');
         break;
+      case 'late-frame': {
+        // A frame of the PREVIOUS socket arriving after the new one opened. A terminated ws cannot
+        // deliver one any more, so it is injected where the socket hands frames to the router: a
+        // new trade (fresh sequential id) stamped with the old epoch. No component may see it.
+        const epoch = hub.router.epoch('public');
+        if (epoch < 2) break;
+        const last = mock.lastTrade(plans[0].trades[0]) as unknown as { toJSON?: () => object };
+        const plain = { ...(last.toJSON ? last.toJSON() : last), sequentialId: `${9_000_000_000 + lateFrames}` };
+        const [late] = decodeFrame(encodeEvent(plain as UpbitMessage, 'SIMPLE'));
+        lateFrames++;
+        hub.router.publish('public', epoch - 1, late);
+        break;
+      }
     }
   }
 
@@ -221,5 +236,7 @@ describe('chaos: 50 seeded faults against 20 components', () => {
     expect(new Set(log)).toEqual(new Set(FAULT_KINDS));
     expect(hub.router.epoch('public')).toBeGreaterThan(10);
     if (log.includes('duplicate')) expect(hub.status().metrics.duplicatesDropped).toBeGreaterThan(0);
+    expect(lateFrames).toBeGreaterThan(0);
+    expect(hub.status().metrics.staleDropped).toBeGreaterThanOrEqual(lateFrames);
   }, 240_000);
 });
