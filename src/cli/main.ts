@@ -71,15 +71,18 @@ export async function runStart(argv: string[], out: (line: string) => void = (l)
   const timer = setInterval(print, 1000);
 
   let stopping = false;
+  const onSignal = () => void stop();
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     clearInterval(timer);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await hub.stop();
     await mock?.close();
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   if (values.seconds) setTimeout(() => void stop(), Number(values.seconds) * 1000).unref();
   return { stop, hub };
 }
