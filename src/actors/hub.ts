@@ -312,12 +312,12 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
     if (affected.length === 0) hubError(error);
     toComponents(affected, scopeError(error, typesOf(conn)));
   });
-  // A re-spawned registry starts empty: hand it every component's wishes again.
+  // A re-spawned registry starts empty: hand it every component's wishes again, at once, so they
+  // are there before the CONNECTED the supervisor sends it (else it would see an empty union and
+  // close the socket).
   supervisor.on('childRestarted', (e) => {
     if (!e.id.endsWith('Subscription')) return;
-    queueMicrotask(() => {
-      for (const c of components.values()) register(c.id, [...c.wishes()]);
-    });
+    for (const c of components.values()) register(c.id, [...c.wishes()]);
   });
   supervisor.start();
 

@@ -179,6 +179,9 @@ export const supervisorMachine = setup({
     catchUp: enqueueActions(({ context, enqueue }, params: { id: ChildId }) => {
       const { id } = params;
       const side: Side = id.startsWith('private') ? 'private' : 'public';
+      // Announce first: the actor layer re-registers the components' wishes with a new registry
+      // before it hears CONNECTED, or it would flush an empty union and close the socket.
+      enqueue.emit({ type: 'childRestarted', id, restarts: context.restarts[id] });
       if (id.endsWith('Connection') && context.desired[side]) {
         enqueue.sendTo(id, { type: 'SUBSCRIPTIONS_CHANGED', active: true });
         enqueue.sendTo(id, { type: 'CONNECT' });
@@ -186,7 +189,6 @@ export const supervisorMachine = setup({
       if (id.endsWith('Subscription') && context.health[side] === 'open') {
         enqueue.sendTo(id, { type: 'CONNECTED', epoch: context.epochs[side] });
       }
-      enqueue.emit({ type: 'childRestarted', id, restarts: context.restarts[id] });
     }),
     giveUpChild: enqueueActions(({ context, event, enqueue }, params: { id: ChildId }) => {
       const { id } = params;
