@@ -1,44 +1,50 @@
 /**
  * `hub.client(name)`: the friendly facade. Each client is ONE component actor; each
- * `subscribeX(...)` is a thin layer that validates the wish, sends SUBSCRIBE to that actor and
- * filters the component's deliveries down to the codes this subscription asked for.
+ * `subscribeX(...)` creates one subscription of it, with exactly its own options, and resolves to
+ * its `Subscription` (status, stats, errors, async iteration, unsubscribe).
  *
  *   const client = hub.client('my-app');
  *   const sub = await client.subscribeTicker(['KRW-BTC'], (t) => console.log(t.tradePrice.toString()));
+ *   for await (const book of await client.subscribeOrderbook(['KRW-ETH'], undefined, { depth: 5 })) { ... }
  *   await sub.unsubscribe();
  *   await client.cleanup();            // or: await using client = hub.client('x')
+ *
+ * A subscription the hub cannot create at all (a bad code, a stopped hub) REJECTS with its typed
+ * error. One the hub refuses later (the server refuses its code, the connection fails) stays a
+ * `Subscription` whose status becomes `failed`, and its `onError` hears why.
  */
-import {
-  validateWish,
-  type Candle,
-  type CandleUnit,
-  type DataType,
-  type MyAsset,
-  type MyOrder,
-  type Orderbook,
-  type OrderbookDepth,
-  type StreamPreference,
-  type Ticker,
-  type Trade,
-  type Announcement,
-  type UpbitError,
-  type Wish,
+import type {
+  Announcement,
+  Candle,
+  CandleUnit,
+  DataType,
+  MyAsset,
+  MyOrder,
+  Orderbook,
+  OrderbookDepth,
+  StreamPreference,
+  Ticker,
+  Trade,
+  UpbitError,
+  Wish,
 } from '../io/index.js';
-import type { ComponentRef } from './component.js';
+import type { Component } from './component.js';
 import type { Stamped } from './router.js';
-
-export interface Subscription {
-  /** The wish this subscription added (validated). */
-  readonly wish: Wish;
-  /** Stop receiving; the merged request shrinks when no one else wants these codes. */
-  unsubscribe(): Promise<void>;
-}
+import type { DeliveryPolicy, Subscription } from './subscription.js';
 
 export interface SubscribeOptions {
   /** @default 'both' */
   readonly stream?: StreamPreference;
-  /** Errors about this subscription (bad code, server refusal, auth failure). */
+  /** Errors about this subscription (server refusal, connection trouble, callback errors, shedding). */
   readonly onError?: (error: UpbitError) => void;
+  /**
+   * What waits, and what is shed, while the callback is busy. @default coalesce (latest per code)
+   * for ticker, orderbook and candles; drop_oldest bounded at 10,000 for trades; drop_oldest
+   * bounded at 100,000 for private events.
+   */
+  readonly policy?: DeliveryPolicy;
+  /** Subscription id, unique in this client. @default generated */
+  readonly id?: string;
 }
 
 export interface OrderbookOptions extends SubscribeOptions {
@@ -48,124 +54,88 @@ export interface OrderbookOptions extends SubscribeOptions {
   readonly level?: number;
 }
 
-type Callback<T> = (event: Stamped<T>) => void;
+export interface AnnouncementOptions extends SubscribeOptions {
+  readonly categories?: string[];
+  readonly includeBody?: boolean;
+}
+
+/** A callback; it may be async (awaited one at a time, in order). Omit it to iterate the subscription. */
+export type Callback<T> = (event: Stamped<T>) => unknown;
+
+/** Hooks the hub gives each client: dropped clients are cleaned up after garbage collection. */
+export interface ClientHooks {
+  created(client: UpbitClient, component: Component): void;
+}
 
 export class UpbitClient implements AsyncDisposable {
-  private readonly subs = new Set<{ unsubscribe(): Promise<void> }>();
-  /** How many live subscriptions hold each `type|code` (`type|*` for wishes without codes). */
-  private readonly held = new Map<string, number>();
+  readonly #component: Component;
 
-  private keys(wish: Wish): string[] {
-    return wish.codes && wish.codes.length > 0 ? wish.codes.map((c) => `${wish.type}|${c}`) : [`${wish.type}|*`];
+  constructor(component: Component, hooks?: ClientHooks) {
+    this.#component = component;
+    hooks?.created(this, component);
   }
-  private hold(wish: Wish): void {
-    for (const k of this.keys(wish)) this.held.set(k, (this.held.get(k) ?? 0) + 1);
-  }
-  /** Release a wish; returns the codes (or 'all') no other subscription holds. */
-  private release(wish: Wish): string[] | 'all' {
-    const gone: string[] = [];
-    for (const k of this.keys(wish)) {
-      const n = (this.held.get(k) ?? 1) - 1;
-      if (n > 0) this.held.set(k, n);
-      else {
-        this.held.delete(k);
-        gone.push(k.slice(k.indexOf('|') + 1));
-      }
-    }
-    if (gone.length === 1 && gone[0] === '*') return 'all';
-    return gone.filter((c) => c !== '*');
-  }
-
-  constructor(readonly component: ComponentRef) {}
 
   get id(): string {
-    return this.component.id;
+    return this.#component.id;
   }
 
-  subscribeTicker(codes: readonly string[], cb: Callback<Ticker>, options: SubscribeOptions = {}): Promise<Subscription> {
-    return this.subscribe({ type: 'ticker', codes, stream: options.stream }, cb as Callback<unknown>, options);
+  /** The component actor behind this client (listeners, stats, its subscriptions). */
+  get component(): Pick<Component, 'id' | 'on' | 'onError' | 'subscription' | 'subscriptions' | 'wishes' | 'stats'> {
+    return this.#component;
   }
 
-  subscribeTrade(codes: readonly string[], cb: Callback<Trade>, options: SubscribeOptions = {}): Promise<Subscription> {
-    return this.subscribe({ type: 'trade', codes, stream: options.stream }, cb as Callback<unknown>, options);
+  subscribeTicker(codes: readonly string[], cb?: Callback<Ticker>, options: SubscribeOptions = {}): Promise<Subscription<Ticker>> {
+    return this.#subscribe({ type: 'ticker', codes, stream: options.stream }, cb, options);
   }
 
-  subscribeOrderbook(codes: readonly string[], cb: Callback<Orderbook>, options: OrderbookOptions = {}): Promise<Subscription> {
-    const wish: Wish = { type: 'orderbook', codes, stream: options.stream, depth: options.depth, level: options.level };
-    return this.subscribe(wish, cb as Callback<unknown>, options);
+  subscribeTrade(codes: readonly string[], cb?: Callback<Trade>, options: SubscribeOptions = {}): Promise<Subscription<Trade>> {
+    return this.#subscribe({ type: 'trade', codes, stream: options.stream }, cb, options);
   }
 
-  subscribeCandle(
-    unit: CandleUnit,
-    codes: readonly string[],
-    cb: Callback<Candle>,
-    options: SubscribeOptions = {},
-  ): Promise<Subscription> {
-    return this.subscribe({ type: `candle.${unit}` as DataType, codes, stream: options.stream }, cb as Callback<unknown>, options);
+  subscribeOrderbook(codes: readonly string[], cb?: Callback<Orderbook>, options: OrderbookOptions = {}): Promise<Subscription<Orderbook>> {
+    return this.#subscribe({ type: 'orderbook', codes, stream: options.stream, depth: options.depth, level: options.level }, cb, options);
+  }
+
+  subscribeCandle(unit: CandleUnit, codes: readonly string[], cb?: Callback<Candle>, options: SubscribeOptions = {}): Promise<Subscription<Candle>> {
+    return this.#subscribe({ type: `candle.${unit}` as DataType, codes, stream: options.stream }, cb, options);
   }
 
   /** Your orders' lifecycle; no codes = every market. */
-  subscribeMyOrder(codes: readonly string[] | undefined, cb: Callback<MyOrder>, options: SubscribeOptions = {}): Promise<Subscription> {
-    return this.subscribe({ type: 'myOrder', codes: codes ?? [] }, cb as Callback<unknown>, options);
+  subscribeMyOrder(codes: readonly string[] | undefined, cb?: Callback<MyOrder>, options: SubscribeOptions = {}): Promise<Subscription<MyOrder>> {
+    return this.#subscribe({ type: 'myOrder', codes: codes ?? [] }, cb, options);
   }
 
-  subscribeMyAsset(cb: Callback<MyAsset>, options: SubscribeOptions = {}): Promise<Subscription> {
-    return this.subscribe({ type: 'myAsset' }, cb as Callback<unknown>, options);
+  subscribeMyAsset(cb?: Callback<MyAsset>, options: SubscribeOptions = {}): Promise<Subscription<MyAsset>> {
+    return this.#subscribe({ type: 'myAsset' }, cb, options);
   }
 
-  subscribeAnnouncement(
-    cb: Callback<Announcement>,
-    options: SubscribeOptions & { categories?: string[]; includeBody?: boolean } = {},
-  ): Promise<Subscription> {
-    const wish: Wish = { type: 'announcement', categories: options.categories, includeBody: options.includeBody };
-    return this.subscribe(wish, cb as Callback<unknown>, options);
+  subscribeAnnouncement(cb?: Callback<Announcement>, options: AnnouncementOptions = {}): Promise<Subscription<Announcement>> {
+    return this.#subscribe({ type: 'announcement', categories: options.categories, includeBody: options.includeBody }, cb, options);
+  }
+
+  /** Errors of every subscription of this client. */
+  onError(fn: (error: UpbitError) => void): () => void {
+    return this.#component.onError(fn);
   }
 
   /** Unsubscribe everything and stop the component actor. */
   async cleanup(): Promise<void> {
-    for (const s of [...this.subs]) await s.unsubscribe();
-    await this.component.stop();
+    await this.#component.stop();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.cleanup();
   }
 
-  private async subscribe(raw: Wish, cb: Callback<unknown>, options: SubscribeOptions): Promise<Subscription> {
-    const wish = stripUndefined(raw);
-    validateWish(wish); // throws UpbitValidationError to the caller: a bad code never reaches the wire
-    const codes = wish.codes && wish.codes.length > 0 ? new Set(wish.codes.map((c) => c.split('.')[0])) : undefined;
-    const offData = this.component.on(wish.type, (event) => {
-      const code = (event as { code?: string }).code;
-      if (codes && code !== undefined && !codes.has(code)) return;
-      cb(event);
+  async #subscribe<T>(wish: Wish, cb: Callback<T> | undefined, options: SubscribeOptions): Promise<Subscription<T>> {
+    const { type, ...rest } = wish;
+    const sub = this.#component.subscribe({
+      options: { ...rest, channel: type, id: options.id },
+      callback: cb as ((msg: Stamped<unknown>) => unknown) | undefined,
+      onError: options.onError,
+      policy: options.policy,
     });
-    const offError = options.onError ? this.component.onError(options.onError, wish) : () => {};
-    let done = false;
-    const sub: Subscription = {
-      wish,
-      unsubscribe: async () => {
-        if (done) return;
-        done = true;
-        offData();
-        offError();
-        this.subs.delete(sub);
-        // Several subscriptions of this client may share a code: only codes nobody holds any more leave.
-        const gone = this.release(wish);
-        if (gone === 'all') this.component.send({ type: 'UNSUBSCRIBE', channel: wish.type });
-        else if (gone.length > 0) this.component.send({ type: 'UNSUBSCRIBE', channel: wish.type, codes: gone });
-      },
-    };
-    this.subs.add(sub);
-    this.hold(wish);
-    const { type: channel, ...wishOptions } = wish;
-    this.component.send({ type: 'SUBSCRIBE', channel, ...wishOptions });
-    return sub;
+    sub.anchor(this);
+    return sub as unknown as Subscription<T>;
   }
-}
-
-function stripUndefined(w: Wish): Wish {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(w)) if (v !== undefined) out[k] = v;
-  return out as unknown as Wish;
 }

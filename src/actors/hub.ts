@@ -1,44 +1,53 @@
 /**
- * `createUpbitHub(options)`: the living system.
+ * `createUpbitHub(options)`: the living system. This file wires; policy lives in named modules:
  *
- * How to read: options, then `createUpbitHub`, which (1) builds the router (bus), (2) plugs the
- * real I/O into the machines' named slots (socket, prepare/JWT, sendRequest), (3) starts the
- * supervisor, and (4) returns the facade. The data path is:
+ *   wire.ts      what the union becomes on the wire (encoding, tickets, drift, orderbook levels)
+ *   blame.ts     who an Upbit error frame concerns
+ *   failures.ts  how connection trouble becomes errors people can act on, and who hears them
+ *   slots.ts     real logic for the machines' slots (JWT, token vault, connection inputs)
  *
- *   ws frame → socket actor (decode, stamp epoch) → Router (mitt, by type|code) → route (stream
- *   filter) → Delivery (per component) → your callback
+ * How to read: options and the public types, then `createUpbitHub`, which (1) builds the router,
+ * (2) plugs the real I/O into the machines' named slots, (3) starts the supervisor (one actor
+ * tree: supervisor → connections, registries, jwt, components → shards → component:<id>), and
+ * (4) returns the facade. The data path is:
  *
- * The control path is XState all the way: component.machine → registerWishes → subscription
- * machine (union, pending window, rate limit) → sendRequest → encodeSubscription → connection
- * machine SEND → socket.
+ *   ws frame → socket actor (decode, stamp epoch) → Router (bus, code → routes) → subscription
+ *   sink (policy) → your callback
+ *
+ * The control path is XState all the way: component actor → registerWishes → subscription
+ * registry (union, pending window, rate limit) → sendRequest → Wire.request → connection SEND.
  */
 import { createActor, enqueueActions, type Actor, type ActorOptions, type AnyActorLogic, type InspectionEvent, type Observer } from 'xstate';
-import { componentMachine } from '../machines/component.machine.js';
+import { componentMachine, type RegisterWishesParams } from '../machines/component.machine.js';
+import { componentActorId, componentsMachine, shardMachine } from '../machines/components.machine.js';
 import { connectionMachine, type ConnectionInput } from '../machines/connection.machine.js';
 import type { TokenResult } from '../machines/jwt.machine.js';
-import { subscriptionMachine, type SendRequestParams } from '../machines/subscription.machine.js';
+import { subscriptionMachine } from '../machines/subscription.machine.js';
 import { supervisorMachine, type Health } from '../machines/supervisor.machine.js';
 import type { RecoveryInput } from '../machines/recovery.machine.js';
+import type { FailureInfo } from '../machines/types.js';
 import {
   Credentials,
   PRIVATE_TYPES,
   UnauthorizedError,
   UpbitConnectionError,
-  encodeSubscription,
-  stringifyRequest,
+  UpbitError,
+  UpbitStoppedError,
+  UpbitUsageError,
   type CredentialsInput,
   type Format,
   type JwtAlgorithm,
-  type UpbitError,
-  type Wish,
 } from '../io/index.js';
+import { Blame } from './blame.js';
 import { UpbitClient } from './client.js';
-import { Component, type ComponentRef } from './component.js';
-import { scopeError } from './delivery.js';
-import { Router, type ConnectionName, type RouterMetrics } from './router.js';
+import { Component, type ComponentHost, type ComponentRef } from './component.js';
+import { Outages } from './failures.js';
+import { Router, type ConnectionName, type RouteTarget, type RouterMetrics } from './router.js';
 import { socketLogic } from './socket.js';
 import { redactInspection } from './inspect.js';
-import { RATE_MARGIN, connectionInput, jwtLogic, pairsOf, prepareWithToken } from './slots.js';
+import { RATE_MARGIN, TokenVault, connectionInput, jwtLogic, prepareWithToken } from './slots.js';
+import type { HandleOptions, SubscriptionHandle, SubscriptionStats } from './subscription.js';
+import { Levels, Tickets, Wire } from './wire.js';
 import type WebSocket from 'ws';
 
 export interface UpbitHubOptions {
@@ -50,8 +59,15 @@ export interface UpbitHubOptions {
   restUrl?: string;
   /** API keys: a fresh JWT (HS512 unless `jwtAlgorithm`) is signed for every private connect. */
   credentials?: CredentialsInput;
-  /** Or your own token source, asked once per private connect (see `tokenReuse`). Reject with `UnauthorizedError` for a fatal refusal. */
+  /**
+   * Or your own token source, asked once per private connect (see `tokenReuse`). Reject with
+   * `UnauthorizedError` for a fatal refusal; any other rejection (its message reaches the private
+   * subscribers) is retried with backoff. A token the server refuses asks again, twice, before the
+   * private connection fails.
+   */
   getToken?: () => Promise<string | TokenResult>;
+  /** `getToken()` must settle within this many ms. @default 10_000 */
+  tokenTimeout?: number;
   /**
    * Whether a `getToken()` token may serve several connects. Upbit tokens carry a one-time nonce,
    * so by default every private connect asks `getToken()` again. Set true only for tokens your
@@ -65,7 +81,7 @@ export interface UpbitHubOptions {
   format?: Format;
   /** Timers for every machine (pass a `SimulatedClock` in tests). @default real timers */
   clock?: ActorOptions<AnyActorLogic>['clock'];
-  /** Wall clock in ms, for token expiry. @default Date.now */
+  /** Wall clock in ms, for token expiry and outage gaps. @default Date.now */
   now?: () => number;
   /** Inspection observer: `createOfflineInspector().inspect`, or @statelyai/inspect's `inspector.inspect`. */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
@@ -78,13 +94,19 @@ export interface UpbitHubOptions {
   recovery?: RecoveryInput;
   /** Coalescing window for subscription changes (0..100 ms). @default 100 */
   pendingWindow?: number;
+  /** Delivery: the slow-callback budget (ms) and, for tests, the scheduler and clock of every sink. */
+  delivery?: HandleOptions['sink'];
 }
 
 export interface HubStatus {
+  /** `stopped` after `hub.stop()`. */
+  state: 'running' | 'stopped';
   public: Health;
   private: Health;
   epochs: Record<ConnectionName, number>;
   components: number;
+  /** Delivery totals of every subscription. */
+  delivery: SubscriptionStats;
   metrics: HubMetrics;
 }
 
@@ -97,53 +119,58 @@ export interface HubMetrics extends RouterMetrics {
 }
 
 export interface UpbitHub extends AsyncDisposable {
-  /** A new component actor (ids are unique among live components). */
+  /** A new component actor in the hub's tree (names are unique among live components). */
   spawnComponent(id: string): ComponentRef;
   /** A friendly facade over a new component actor. */
   client(id: string): UpbitClient;
   status(): HubStatus;
   /** Errors nobody else listens to (decode errors, errors of components without error listeners). */
   onError(fn: (error: UpbitError, componentId?: string) => void): () => void;
+  /** Leave `failed`: failed connections try again, and their subscriptions go back to pending. */
+  retry(): void;
   /** The last request sent on each connection (for debugging and tests). */
   lastRequest(conn: ConnectionName): string | undefined;
-  /** Stop everything: components, connections, timers. */
+  /** Stop everything: components, connections, timers. Idempotent. */
   stop(): Promise<void>;
-  /** @internal the supervisor actor (inspection, tests) */
-  readonly supervisor: Actor<typeof supervisorMachine>;
-  /** @internal */
-  readonly router: Router;
 }
 
-const isPrivate = (w: Wish) => PRIVATE_TYPES.has(w.type);
-/** The wire types a connection carries: errors about one connection concern only these. */
-const typesOf = (conn: ConnectionName) => (type: string) => PRIVATE_TYPES.has(type) === (conn === 'private');
+/** What tests and the inspector reach; never part of the public API (src/index.ts does not export it). */
+export interface HubInternals {
+  supervisor: Actor<typeof supervisorMachine>;
+  router: Router;
+  blame: Record<ConnectionName, Blame>;
+  wire: Record<ConnectionName, Wire>;
+}
+const internals = new WeakMap<UpbitHub, HubInternals>();
+export function hubInternals(hub: UpbitHub): HubInternals {
+  const i = internals.get(hub);
+  if (!i) throw new UpbitUsageError('not a hub created by createUpbitHub');
+  return i;
+}
+
+const SIDES: readonly ConnectionName[] = ['public', 'private'];
+const sideOf = (type: string): ConnectionName => (PRIVATE_TYPES.has(type) ? 'private' : 'public');
 
 export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
   const format = options.format ?? 'SIMPLE';
+  const now = options.now ?? Date.now;
   // Every inspector sees redacted copies only: no token or key ever reaches inspection output.
   const inspect = options.inspect ? redactInspection(options.inspect) : undefined;
   const credentials = options.credentials ? new Credentials(options.credentials) : undefined;
   const canAuth = credentials !== undefined || options.getToken !== undefined;
+  const vault = new TokenVault();
   const components = new Map<string, Component>();
+  const owners = new Map<RouteTarget, { component: Component; sub: SubscriptionHandle }>();
+  const awaiting: Record<ConnectionName, Set<Component>> = { public: new Set(), private: new Set() };
   const errorListeners = new Set<(error: UpbitError, componentId?: string) => void>();
-  const lastSent: Partial<Record<ConnectionName, { data: string; wishes: SendRequestParams['wishes'] }>> = {};
-  const suspects: Record<ConnectionName, Set<string>> = { public: new Set(), private: new Set() };
-  const metrics: HubMetrics = {
-    delivered: 0,
-    staleDropped: 0,
-    unrouted: 0,
-    duplicatesDropped: 0,
-    frames: 0,
-    bytes: 0,
-    decodeErrors: 0,
-    serverErrors: 0,
-    requestsSent: { public: 0, private: 0 },
-  };
-  let ticket = 0;
+  const tickets = new Tickets();
+  const wire: Record<ConnectionName, Wire> = { public: new Wire(format, tickets), private: new Wire(format, tickets) };
+  const levels: Record<ConnectionName, Levels> = { public: new Levels(), private: new Levels() };
+  const outages = new Outages();
+  const metrics = { frames: 0, bytes: 0, decodeErrors: 0, serverErrors: 0 };
   let stopped = false;
 
   const hubError = (error: UpbitError, componentId?: string) => {
-    if (errorListeners.size === 0) return; // nobody listens: counted in metrics, never thrown
     for (const fn of [...errorListeners]) {
       try {
         fn(error, componentId);
@@ -152,14 +179,11 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       }
     }
   };
-  const toComponents = (ids: Iterable<string>, error: UpbitError) => {
-    for (const id of ids) components.get(id)?.delivery.error(error);
-  };
-  const componentsOn = (conn: ConnectionName) =>
-    [...components.values()].filter((c) => c.wishes().some((w) => isPrivate(w) === (conn === 'private'))).map((c) => c.id);
+  const registry = (conn: ConnectionName) => supervisor.system.get(`${conn}.subscription`);
+  const using = (side: ConnectionName) => [...components.values()].filter((c) => c.uses(side));
 
   const clock = options.clock ?? { setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (id: unknown) => clearTimeout(id as NodeJS.Timeout) };
-  /** Hub timers (drift repair), one per key, on the hub's clock; cleared by stop(). */
+  /** Hub timers (rate-limit repair), one per key, on the hub's clock; cleared by stop(). */
   const timers = new Map<string, unknown>();
   const later = (key: string, fn: () => void) => {
     if (timers.has(key) || stopped) return;
@@ -172,9 +196,47 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
   const rateLimited: Record<ConnectionName, boolean> = { public: false, private: false };
 
   // (1) the bus
-  const router = new Router((componentId, { type, code }) =>
-    components.get(componentId)?.actor.send({ type: 'SNAPSHOT_DONE', channel: type, code }),
-  );
+  const router = new Router();
+
+  /** Fail every subscription routed for these `type|code` pairs on one side. */
+  const failPairs = (pairs: readonly string[], error: UpbitError) => {
+    const byComponent = new Map<Component, string[]>();
+    for (const pair of pairs) {
+      const bar = pair.indexOf('|');
+      for (const target of router.targets(pair.slice(0, bar), pair.slice(bar + 1))) {
+        const o = owners.get(target);
+        if (o) byComponent.set(o.component, [...(byComponent.get(o.component) ?? []), o.sub.id]);
+      }
+    }
+    for (const [c, ids] of byComponent) c.fail(ids, error);
+  };
+  const blame: Record<ConnectionName, Blame> = {
+    public: makeBlame('public'),
+    private: makeBlame('private'),
+  };
+  function makeBlame(conn: ConnectionName) {
+    return new Blame({
+      fail: failPairs,
+      hold: (keys) => registry(conn)?.send({ type: 'HOLD', keys }),
+      list: () => registry(conn)?.send({ type: 'REPAIR' }),
+      unexplained: (error) => hubError(error),
+    });
+  }
+
+  /** The registry put the live wishes on the wire: their subscriptions are active. */
+  const wireSent = (conn: ConnectionName) => {
+    const at = now();
+    const list = [...awaiting[conn]];
+    awaiting[conn].clear();
+    for (const c of list) c.notify({ type: 'WIRE', side: conn, state: 'sent', at });
+  };
+  const wireDown = (conn: ConnectionName) => {
+    const at = now();
+    for (const c of using(conn)) {
+      c.notify({ type: 'WIRE', side: conn, state: 'down', at });
+      awaiting[conn].add(c);
+    }
+  };
 
   // (2) real I/O for the machines' slots
   const socketFor = (conn: ConnectionName) =>
@@ -182,7 +244,13 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       conn,
       router,
       transport: { perMessageDeflate: options.perMessageDeflate, WebSocket: options.WebSocket },
-      onOpen: (epoch) => router.setEpoch(conn, epoch),
+      headers: (refs) => vault.resolve(refs),
+      onOpen: (epoch) => {
+        router.setEpoch(conn, epoch);
+        blame[conn].reset();
+        wire[conn].reset();
+        outages.recovered(conn);
+      },
       onFrame: (bytes) => {
         metrics.frames++;
         metrics.bytes += bytes;
@@ -193,22 +261,21 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       },
       onServerError: (error) => {
         metrics.serverErrors++;
-        if (error.serverName === 'INVALID_AUTH') {
-          const refused = new UnauthorizedError(`Upbit refused the credentials (INVALID_AUTH)`, error);
-          toComponents(componentsOn('private'), scopeError(refused, typesOf('private')));
+        // A refused token ends the private connection; recovery and failures.ts tell its subscribers.
+        if (error.serverName === 'INVALID_AUTH') return;
+        if (error.serverName === 'Too Many Requests' || error.serverName === "I'm a teapot") {
+          // Our pace, not a wish. The refused request may not have been applied: once the server's
+          // window has passed, ask it what it has (LIST_SUBSCRIPTIONS) and re-send if it drifted.
+          rateLimited[conn] = true;
+          later(`${conn}.repair`, () => registry(conn)?.send({ type: 'REPAIR' }));
           return;
         }
-        // Upbit does not say which wish it objects to: blame what the last request added.
-        const blamed = suspects[conn].size > 0 ? suspects[conn] : new Set(componentsOn(conn));
-        toComponents(blamed, scopeError(error, typesOf(conn)));
-        // The refused request may not have been applied: once the server's window has passed, ask
-        // it what it has (LIST_SUBSCRIPTIONS) and re-send the union if it drifted.
-        if (error.serverName === 'Too Many Requests' || error.serverName === "I'm a teapot") rateLimited[conn] = true;
-        later(`${conn}.repair`, () => supervisor.system.get(`${conn}.subscription`)?.send({ type: 'REPAIR' }));
+        blame[conn].serverError(error);
       },
       onServerView: (view) => {
+        if (blame[conn].ownsViews()) return blame[conn].viewed(Tickets.parse(view.ticket));
         const result = view.result.map((r) => ({ type: r.type, codes: r.codes ?? undefined }));
-        const forward = () => supervisor.system.get(`${conn}.subscription`)?.send({ type: 'SERVER_VIEW', result });
+        const forward = () => registry(conn)?.send({ type: 'SERVER_VIEW', result });
         // After a rate-limit refusal the server may be stricter than our budget: the re-send that a
         // drift triggers waits one more window, so LIST and re-send never land in one server second.
         if (!rateLimited[conn]) return forward();
@@ -217,35 +284,18 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       },
     });
 
-  /**
-   * The request a subscription actor wants sent, as the event for its connection (encoding is
-   * io's job). Returned, not sent: the machine's action enqueues it, so no actor is driven from
-   * inside another actor's transition.
-   */
-  const requestEvent = (conn: ConnectionName, params: SendRequestParams): { type: 'SEND'; data: string } | { type: 'DISCONNECT' } | undefined => {
-    if (params.wishes.length === 0) {
-      // Upbit has no unsubscribe: an empty union means closing the connection.
-      lastSent[conn] = undefined;
-      return { type: 'DISCONNECT' };
-    }
-    const before = new Set((lastSent[conn]?.wishes ?? []).map((w) => JSON.stringify(w)));
-    suspects[conn] = new Set(params.wishes.filter((w) => !before.has(JSON.stringify(w))).map((w) => w.componentId));
-    let data: string;
-    try {
-      data = stringifyRequest(encodeSubscription(params.wishes as unknown as Wish[], { ticket: `upbit-ws-${++ticket}`, format }));
-    } catch (err) {
-      toComponents(suspects[conn], err as UpbitError); // cannot happen for validated wishes; reported, never thrown
-      return undefined;
-    }
-    lastSent[conn] = { data, wishes: params.wishes };
-    metrics.requestsSent[conn]++;
-    return { type: 'SEND', data };
-  };
-
   const connectionFor = (conn: ConnectionName) =>
     conn === 'private'
       ? connectionMachine.provide({ actors: { socket: socketFor(conn), prepare: prepareWithToken } })
       : connectionMachine.provide({ actors: { socket: socketFor(conn) } });
+
+  const componentLogic = componentMachine.provide({
+    actions: {
+      // Deferred to a microtask: registering drives the registries, which must not be driven from
+      // inside the component actor's own transition.
+      registerWishes: (_, params: RegisterWishesParams) => queueMicrotask(() => register(params.componentId, params.wishes)),
+    },
+  });
 
   const logic = supervisorMachine.provide({
     actors: {
@@ -253,42 +303,57 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       privateConnection: connectionFor('private'),
       subscription: subscriptionMachine.provide({
         // The registry's sliding windows run on our timers, Upbit counts on its own clock when the
-        // message ARRIVES. A first message that arrives late and a sixth that arrives fast land in
-        // one server second (seen against the mock under load: 20 ms vs 2 ms of latency). The
-        // margin absorbs that jitter; see RATE_MARGIN.
+        // message ARRIVES; the margin absorbs that jitter (see RATE_MARGIN).
         delays: { rateWindowSecond: 1_000 + RATE_MARGIN.second, rateWindowMinute: 60_000 + RATE_MARGIN.minute },
         guards: {
+          // Send when the server would be asked for something new (two wishes that merge to the
+          // same request are one), or when a new wish wants its snapshot.
+          // (lastSentKey null: the server's set is unknown, after a connect or a detected drift.)
+          unionChanged: ({ context }) =>
+            context.lastSentKey === null ||
+            context.wishes.snapshotWanted ||
+            wire[context.name as ConnectionName].changed(context.wishes.flatten(context.held)),
           // Compare (type, code) pairs with the suffixes stripped on both sides (§2.4 [U]).
-          drifted: ({ context, event }) =>
-            event.type === 'SERVER_VIEW' && pairsOf(event.result) !== pairsOf(lastSent[context.name as ConnectionName]?.wishes ?? []),
+          drifted: ({ context, event }) => event.type === 'SERVER_VIEW' && wire[context.name as ConnectionName].drifted(event.result),
         },
         actions: {
           listSubscriptions: enqueueActions(({ context, system, enqueue }) => {
             const connection = system.get(`${context.name}.connection`);
-            const send: { type: 'SEND'; data: string } = {
-              type: 'SEND',
-              data: JSON.stringify([{ ticket: `upbit-ws-${++ticket}` }, { method: 'LIST_SUBSCRIPTIONS' }, { format }]),
-            };
+            const send: { type: 'SEND'; data: string } = { type: 'SEND', data: wire[context.name as ConnectionName].list().data };
             if (connection) enqueue.sendTo(connection, send);
           }),
-          sendRequest: enqueueActions(({ context, system, enqueue }, params: SendRequestParams) => {
+          // Returned as an event and enqueued: no actor is driven from inside another's transition.
+          sendRequest: enqueueActions(({ context, system, enqueue }, params: { wishes: Parameters<Wire['request']>[0] }) => {
             const conn = context.name as ConnectionName;
             const connection = system.get(`${conn}.connection`);
-            const event = connection ? requestEvent(conn, params) : undefined;
-            if (connection && event) enqueue.sendTo(connection, event);
+            if (!connection) return;
+            let event: ReturnType<Wire['request']>;
+            try {
+              event = wire[conn].request(params.wishes);
+            } catch (err) {
+              // Wishes are validated before they get here: this is a bug, reported, never a crash.
+              hubError(err instanceof UpbitError ? err : new UpbitUsageError(String(err)));
+              return;
+            }
+            if (event.type === 'SEND') blame[conn].sent(wire[conn].pairs, wire[conn].ticket);
+            enqueue.sendTo(connection, event);
+            if (event.type === 'SEND') queueMicrotask(() => wireSent(conn));
           }),
+          wireCurrent: ({ context }) => queueMicrotask(() => wireSent(context.name as ConnectionName)),
         },
       }),
-      jwt: jwtLogic(credentials, options.getToken, options.jwtAlgorithm),
+      jwt: jwtLogic(credentials, options.getToken, options.jwtAlgorithm, vault, { timeoutMs: options.tokenTimeout ?? 10_000, timer: clock }),
+      components: componentsMachine.provide({ actors: { shard: shardMachine.provide({ actors: { component: componentLogic } }) } }),
     },
   });
 
-  // (3) the supervisor
+  // (3) the supervisor: the root of the one actor tree
+  const tokenProvider = credentials === undefined && options.getToken !== undefined;
   const supervisor = createActor(logic, {
     input: {
       public: connectionInput(options.url ?? 'wss://api.upbit.com/websocket/v1', 'public', options.connection, options.recovery),
-      private: connectionInput(options.privateUrl ?? 'wss://api.upbit.com/websocket/v1/private', 'private', options.connection, options.recovery),
-      jwt: { mode: credentials ? 'keys' : 'provider', now: options.now ?? Date.now, singleUse: options.tokenReuse !== true },
+      private: connectionInput(options.privateUrl ?? 'wss://api.upbit.com/websocket/v1/private', 'private', options.connection, options.recovery, tokenProvider),
+      jwt: { mode: credentials ? 'keys' : 'provider', now, singleUse: options.tokenReuse !== true },
       subscription: { pendingWindow: options.pendingWindow },
     },
     // Only pass what was given: an explicit `clock: undefined` would replace xstate's default clock.
@@ -298,99 +363,135 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
     systemId: 'supervisor',
   });
   supervisor.subscribe({ error: (err) => hubError(new UpbitConnectionError('supervisor crashed', err)) });
+  const health: Record<ConnectionName, Health> = { public: 'idle', private: 'off' };
+  supervisor.on('health', (e) => {
+    for (const side of SIDES) {
+      const was = health[side];
+      health[side] = e.health[side];
+      if (was === 'open' && e.health[side] !== 'open') wireDown(side);
+    }
+  });
+  supervisor.on('connectionRetrying', (e) => {
+    const side: ConnectionName = e.source === 'private' ? 'private' : 'public';
+    const told = using(side);
+    if (told.length === 0) return;
+    const error = outages.retrying(side, e.error as FailureInfo, e.attempt);
+    if (error) for (const c of told) c.tell(side, error);
+  });
   supervisor.on('connectionFailed', (e) => {
-    const conn = e.source === 'private' ? 'private' : 'public';
-    // An INVALID_AUTH frame ended it: its UnauthorizedError already went out (onServerError).
-    const info = e.error as { kind?: string; name?: string; serverError?: string } | undefined;
-    if (info?.name === 'INVALID_AUTH' || info?.serverError === 'INVALID_AUTH') return;
-    const cause = (e.error as { error?: unknown; name?: string } | undefined) ?? undefined;
-    const error =
-      conn === 'private' && e.reason === 'fatal'
-        ? new UnauthorizedError('the private connection was refused; check the keys or getToken()', cause)
-        : new UpbitConnectionError(`the ${conn} connection failed (${e.reason})`, cause);
-    const affected = componentsOn(conn);
+    const side: ConnectionName = e.source === 'private' ? 'private' : 'public';
+    const error = outages.gaveUp(side, e.error as FailureInfo);
+    const affected = using(side);
     if (affected.length === 0) hubError(error);
-    toComponents(affected, scopeError(error, typesOf(conn)));
+    for (const c of affected) c.failSide(side, error);
   });
   // A re-spawned registry starts empty: hand it every component's wishes again, at once, so they
-  // are there before the CONNECTED the supervisor sends it (else it would see an empty union and
-  // close the socket).
+  // are there before the CONNECTED the supervisor sends it (else it would flush an empty union).
   supervisor.on('childRestarted', (e) => {
     if (!e.id.endsWith('Subscription')) return;
-    for (const c of components.values()) register(c.id, [...c.wishes()]);
+    for (const c of components.values()) register(c.id, c.registered());
   });
   supervisor.start();
 
   // (4) components and the facade
-  const componentLogic = componentMachine.provide({
-    actions: {
-      // Deferred to a microtask: registering drives the subscription actors, which must not be
-      // driven from inside the component actor's own transition.
-      registerWishes: (_, params) => queueMicrotask(() => register(params.componentId, params.wishes as unknown as Wish[])),
-    },
-  });
-
-  function register(componentId: string, wishes: Wish[]) {
-    const comp = components.get(componentId);
-    if (!comp) return;
-    let priv = wishes.filter(isPrivate);
-    const pub = wishes.filter((w) => !isPrivate(w));
-    if (priv.length > 0 && !canAuth) {
-      comp.delivery.error(scopeError(new UnauthorizedError('myOrder, myAsset and announcement need credentials or getToken()'), typesOf('private')));
-      priv = [];
+  function register(componentId: string, wishes: RegisterWishesParams['wishes']) {
+    if (stopped) return;
+    const bySide: Record<ConnectionName, object[]> = { public: [], private: [] };
+    for (const { id: _id, ...w } of wishes) bySide[sideOf(w.type)].push(w);
+    if (bySide.private.length > 0) supervisor.send({ type: 'PRIVATE_NEEDED' });
+    const c = components.get(componentId);
+    for (const side of SIDES) {
+      registry(side)?.send({ type: 'SET', componentId, wishes: bySide[side] as never });
+      if (c && bySide[side].length > 0) awaiting[side].add(c);
     }
-    router.setRoutes(componentId, [...pub, ...priv], comp.delivery);
-    supervisor.system.get('public.subscription')?.send({ type: 'SET', componentId, wishes: pub });
-    if (priv.length > 0) supervisor.send({ type: 'PRIVATE_NEEDED' });
-    supervisor.system.get('private.subscription')?.send({ type: 'SET', componentId, wishes: priv });
   }
 
-  const host = {
-    clock: options.clock,
-    inspect,
-    fallbackError: (error: UpbitError, componentId: string) => hubError(error, componentId),
-    onStopped: (id: string) => {
+  const host: ComponentHost = {
+    router,
+    sink: options.delivery,
+    isStopped: () => stopped,
+    admit(sub) {
+      if (sub.side === 'private' && !canAuth) {
+        return new UnauthorizedError('myOrder, myAsset and announcement need credentials or getToken()');
+      }
+      if (sub.wish.type === 'orderbook') return levels[sub.side].claim(sub, sub.route.level ?? 0, sub.route.codes);
+      return undefined;
+    },
+    released(sub) {
+      levels[sub.side].release(sub);
+      owners.delete(sub.route);
+    },
+    attached(component, sub) {
+      owners.set(sub.route, { component, sub });
+      // A subscriber arriving after its connection failed hears it at once.
+      const failure = outages.failure(sub.side);
+      if (failure) component.fail([sub.id], failure);
+    },
+    fallbackError: (error, componentId) => hubError(error, componentId),
+    removed(id) {
       components.delete(id);
-      router.removeComponent(id);
-      supervisor.system.get('public.subscription')?.send({ type: 'REMOVE', componentId: id });
-      supervisor.system.get('private.subscription')?.send({ type: 'REMOVE', componentId: id });
+      for (const side of SIDES) for (const c of awaiting[side]) if (c.id === id) awaiting[side].delete(c);
+      supervisor.system.get('components')?.send({ type: 'RELEASE', id });
     },
   };
 
+  const finalizer = new FinalizationRegistry<Component>((c) => void c.stop());
+
   const hub: UpbitHub = {
-    supervisor,
-    router,
     spawnComponent(id: string) {
-      if (stopped) throw new UpbitConnectionError('the hub is stopped');
-      if (components.has(id)) throw new UpbitConnectionError(`a component named ${JSON.stringify(id)} is already running`);
-      const c = new Component(id, componentLogic, host);
+      if (stopped) throw new UpbitStoppedError();
+      if (typeof id !== 'string' || id.length === 0) throw new UpbitUsageError('a component needs a non-empty string name');
+      if (components.has(id)) throw new UpbitUsageError(`a component named ${JSON.stringify(id)} is already running`);
+      supervisor.system.get('components')?.send({ type: 'SPAWN', id });
+      const actor = supervisor.system.get(componentActorId(id)) as Actor<AnyActorLogic> | undefined;
+      if (!actor) throw new UpbitUsageError(`component ${JSON.stringify(id)} could not be spawned`);
+      const c = new Component(id, actor, host);
       components.set(id, c);
       return c;
     },
     client(id: string) {
-      return new UpbitClient(hub.spawnComponent(id));
+      const c = hub.spawnComponent(id) as Component;
+      // A client dropped without cleanup() is cleaned up after garbage collection.
+      return new UpbitClient(c, { created: (client, component) => finalizer.register(client, component, component) });
     },
     status() {
-      const ctx = supervisor.getSnapshot().context;
+      const delivery: SubscriptionStats = { delivered: 0, dropped: 0, coalesced: 0, queued: 0, callbackErrors: 0 };
+      for (const c of components.values()) {
+        const st = c.stats();
+        for (const k of Object.keys(delivery) as (keyof SubscriptionStats)[]) delivery[k] += st[k];
+      }
       return {
-        public: ctx.health.public,
-        private: ctx.health.private,
+        state: stopped ? 'stopped' : 'running',
+        public: stopped ? 'stopped' : health.public,
+        private: stopped ? 'stopped' : health.private,
         epochs: { public: router.epoch('public'), private: router.epoch('private') },
         components: components.size,
-        metrics: { ...metrics, ...router.metrics, requestsSent: { ...metrics.requestsSent } },
+        delivery,
+        metrics: {
+          ...metrics,
+          ...router.metrics,
+          requestsSent: { public: wire.public.requests, private: wire.private.requests },
+        },
       };
     },
     onError(fn) {
       errorListeners.add(fn);
       return () => errorListeners.delete(fn);
     },
+    retry() {
+      if (stopped) throw new UpbitStoppedError();
+      outages.retry();
+      supervisor.send({ type: 'RETRY' });
+      // Only what a connection failure failed: a wish the server refused would be refused again.
+      for (const c of components.values()) c.notify({ type: 'RETRY', codes: ['CONNECTION', 'UNAUTHORIZED'] });
+    },
     lastRequest(conn) {
-      return lastSent[conn]?.data;
+      return wire[conn].data;
     },
     async stop() {
       if (stopped) return;
-      stopped = true;
       for (const c of [...components.values()]) await c.stop();
+      stopped = true;
       for (const id of timers.values()) clock.clearTimeout(id as never);
       timers.clear();
       supervisor.send({ type: 'STOP' });
@@ -400,5 +501,6 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       return hub.stop();
     },
   };
+  internals.set(hub, { supervisor, router, blame, wire });
   return hub;
 }

@@ -1,49 +1,57 @@
 /**
- * The event bus and routing: decoded messages in, each one only to the components that asked.
+ * The event bus and routing: decoded messages in, each one only to the subscriptions that asked.
  *
- *   socket actor ──publish(conn, epoch, msg)──▶ Router ──mitt.emit("ticker|KRW-BTC")──▶ route handlers
- *                                                 │                                     │ stream filter
- *                                                 └─ stale epoch? drop + count          ▼
- *                                                                               Delivery.push (component)
+ *   socket actor ──publish(conn, epoch, msg)──▶ Router ──mitt.emit(type)──▶ dispatch: code → routes
+ *                                                 │                             │ per subscription: dedupe,
+ *                                                 └─ stale epoch? drop + count  │ level, categories, stream,
+ *                                                                               ▼ snapshot once per epoch, depth cut
+ *                                                                        target.deliver(msg) (its sink)
  *
- * Keys on the bus are `type|code` (`myOrder|*`, `myAsset|*`, `announcement|*` for wishes without
- * codes). A component has at most one route per key; the route remembers which stream types it
- * wants, so one merged wire stream serves a snapshot-only and a realtime-only component at once,
- * and a snapshot-only route ends itself after its snapshot (the registry then shrinks the union).
+ * The bus carries one event per data type; under it an index `code → routes` (`*` for wishes
+ * without codes) finds the routes with one Map lookup, without building a key string per message.
+ * A route is one (subscription, code): it applies exactly that subscription's options, so two
+ * subscriptions on one code never see each other's stream preference, depth or level.
+ *
+ * Snapshots: Upbit sends one per code with EVERY request (the union is re-sent whenever any wish
+ * changes). A route takes one snapshot per connection epoch and ignores the rest; a realtime-only
+ * route never takes any; a snapshot-only route is done with its code after its snapshot.
  */
 import mittModule, { type Emitter } from 'mitt';
-import { Decimal, type DataMessage, type Orderbook, type StreamPreference, type UpbitMessage, type Wish } from '../io/index.js';
-import type { Delivery } from './delivery.js';
+import { Decimal, type DataMessage, type Orderbook, type UpbitMessage } from '../io/index.js';
 
 // mitt's types are CommonJS-shaped; at run time the ESM default export is the factory itself.
 const mitt = mittModule as unknown as typeof mittModule.default;
 
 export type ConnectionName = 'public' | 'private';
 
-/** A message as components receive it: stamped with the epoch of the socket it arrived on. */
+/** A message as subscriptions receive it: stamped with the epoch of the socket it arrived on. */
 export type Stamped<T> = T & { readonly epoch: number };
 
-interface Route {
-  readonly key: string;
-  readonly componentId: string;
-  snapshot: boolean;
-  realtime: boolean;
-  /** Orderbook level this route wants (0 = native); undefined = any. */
-  level: number | undefined;
-  /** Orderbook units this component wants per side, when fewer than the wire's 30. */
-  depth: number | undefined;
-  categories: ReadonlySet<string> | undefined;
-  /** Trade routes only: ids already delivered to this component. */
-  readonly seen: RecentIds | undefined;
-  readonly handler: (msg: Stamped<DataMessage>) => void;
+/** What the router needs of a subscription (implemented by the subscription runtime). */
+export interface RouteTarget {
+  readonly type: string;
+  /** Plain codes (no depth suffix); empty = every code (myOrder without codes, myAsset, announcement). */
+  readonly codes: readonly string[];
+  readonly snapshot: boolean;
+  readonly realtime: boolean;
+  /** Orderbook units per side when fewer than the wire carries. */
+  readonly depth: number | undefined;
+  /** Orderbook level this subscription wants (0 = native); undefined for other types. */
+  readonly level: number | undefined;
+  readonly categories: ReadonlySet<string> | undefined;
+  deliver(msg: Stamped<DataMessage>): void;
+  /** A snapshot-only subscription got its snapshot for `code`. */
+  snapshotDone(code: string): void;
 }
 
 export interface RouterMetrics {
   delivered: number;
   staleDropped: number;
   unrouted: number;
-  /** Trades seen before (same code and sequential_id): a duplicated frame or a re-sent snapshot. */
+  /** Trades seen before by a route (same code and sequential_id): a duplicated frame. */
   duplicatesDropped: number;
+  /** Snapshots a route did not take: a second one in one epoch, or any for a realtime-only route. */
+  snapshotsSkipped: number;
 }
 
 /** How many recent trade ids each trade route remembers for de-duplication. */
@@ -66,13 +74,25 @@ class RecentIds {
   }
 }
 
+interface Route {
+  readonly target: RouteTarget;
+  readonly code: string;
+  /** The epoch whose snapshot this route took (-1: none yet). */
+  snapshotEpoch: number;
+  done: boolean;
+  seen: RecentIds | undefined;
+}
+
+type ByCode = Map<string, Route[]>;
+const ANY = '*';
+
 export class Router {
   readonly bus: Emitter<Record<string, Stamped<DataMessage>>> = mitt();
-  readonly metrics: RouterMetrics = { delivered: 0, staleDropped: 0, unrouted: 0, duplicatesDropped: 0 };
+  readonly metrics: RouterMetrics = { delivered: 0, staleDropped: 0, unrouted: 0, duplicatesDropped: 0, snapshotsSkipped: 0 };
   private readonly epochs: Record<ConnectionName, number> = { public: 0, private: 0 };
-  private readonly routes = new Map<string, Map<string, Route>>(); // componentId → key → route
-
-  constructor(private readonly onSnapshotDone: (componentId: string, wish: { type: string; code: string }) => void) {}
+  private readonly index = new Map<string, ByCode>();
+  private readonly handlers = new Map<string, (msg: Stamped<DataMessage>) => void>();
+  private readonly routesOf = new Map<RouteTarget, Route[]>();
 
   /** The connection now runs socket `epoch`; anything stamped with another epoch is stale. */
   setEpoch(conn: ConnectionName, epoch: number): void {
@@ -88,131 +108,128 @@ export class Router {
       this.metrics.staleDropped++;
       return;
     }
-    const m = msg as Stamped<DataMessage> & { epoch: number; code?: string };
-    m.epoch = epoch;
-    const all = this.bus.all;
-    let hit = false;
-    if (m.code !== undefined) {
-      const key = `${m.type}|${m.code}`;
-      if (all.has(key)) {
-        this.bus.emit(key, m);
-        hit = true;
-      }
+    (msg as unknown as { epoch: number }).epoch = epoch;
+    if (!this.handlers.has(msg.type)) {
+      this.metrics.unrouted++;
+      return;
     }
-    if (m.type === 'myOrder' || m.code === undefined) {
-      const any = `${m.type}|*`;
-      if (all.has(any)) {
-        this.bus.emit(any, m);
-        hit = true;
-      }
-    }
-    if (!hit) this.metrics.unrouted++;
+    this.bus.emit(msg.type, msg as Stamped<DataMessage>);
   }
 
-  /** Replace a component's routes with those its wishes need. */
-  setRoutes(componentId: string, wishes: readonly Wish[], delivery: Delivery): void {
-    const next = new Map<
-      string,
-      { snapshot: boolean; realtime: boolean; level?: number; depth?: number; categories?: Set<string> | null }
-    >();
-    for (const w of wishes) {
-      const stream: StreamPreference = w.stream ?? 'both';
-      const keys =
-        w.codes && w.codes.length > 0 ? w.codes.map((c) => `${w.type}|${c.split('.')[0]}`) : [`${w.type}|*`];
-      for (const key of keys) {
-        const r = next.get(key) ?? { snapshot: false, realtime: false };
-        if (stream !== 'realtime') r.snapshot = true;
-        if (stream !== 'snapshot') r.realtime = true;
-        if (w.type === 'orderbook') {
-          r.level = Number(w.level ?? 0);
-          // Depth this component asked for (suffix or option); the wire carries the deepest wanted.
-          const suffix = w.codes?.find((c) => c.split('.')[0] === key.slice(10))?.split('.')[1];
-          const depth = suffix !== undefined ? Number(suffix) : (w.depth ?? 30);
-          r.depth = Math.max(r.depth ?? 0, depth);
-        }
-        if (w.type === 'announcement') {
-          if (!w.categories || w.categories.length === 0) r.categories = null;
-          else if (r.categories !== null) r.categories = new Set([...(r.categories ?? []), ...w.categories]);
-        }
-        next.set(key, r);
-      }
+  /** Start routing to `target` (its codes, its options). */
+  add(target: RouteTarget): void {
+    if (this.routesOf.has(target)) this.remove(target);
+    let byCode = this.index.get(target.type);
+    if (!byCode) {
+      const map: ByCode = (byCode = new Map());
+      this.index.set(target.type, map);
+      const handler = (msg: Stamped<DataMessage>) => this.dispatch(map, msg);
+      this.handlers.set(target.type, handler);
+      this.bus.on(target.type, handler);
     }
-    const mine = this.routes.get(componentId) ?? new Map<string, Route>();
-    for (const [key, route] of mine) {
-      if (!next.has(key)) {
-        this.bus.off(key, route.handler);
-        mine.delete(key);
-      }
+    const codes = target.codes.length > 0 ? target.codes : [ANY];
+    const routes: Route[] = [];
+    for (const code of new Set(codes)) {
+      const route: Route = { target, code, snapshotEpoch: -1, done: false, seen: undefined };
+      routes.push(route);
+      // Copy on write: a route removed during dispatch does not disturb the loop.
+      byCode.set(code, [...(byCode.get(code) ?? []), route]);
     }
-    for (const [key, want] of next) {
-      let route = mine.get(key);
-      if (!route) {
-        route = this.makeRoute(key, componentId, delivery);
-        mine.set(key, route);
-        this.bus.on(key, route.handler);
-      }
-      route.snapshot = want.snapshot;
-      route.realtime = want.realtime;
-      route.level = want.level;
-      route.depth = want.depth !== undefined && want.depth < 30 ? want.depth : undefined;
-      route.categories = want.categories ?? undefined;
-    }
-    if (mine.size > 0) this.routes.set(componentId, mine);
-    else this.routes.delete(componentId);
+    this.routesOf.set(target, routes);
   }
 
-  removeComponent(componentId: string): void {
-    const mine = this.routes.get(componentId);
-    if (!mine) return;
-    for (const [key, route] of mine) this.bus.off(key, route.handler);
-    this.routes.delete(componentId);
+  /** Stop routing to `target`. */
+  remove(target: RouteTarget): void {
+    const routes = this.routesOf.get(target);
+    if (!routes) return;
+    this.routesOf.delete(target);
+    const byCode = this.index.get(target.type)!;
+    for (const route of routes) {
+      const left = byCode.get(route.code)!.filter((r) => r !== route);
+      if (left.length > 0) byCode.set(route.code, left);
+      else byCode.delete(route.code);
+    }
+    if (byCode.size === 0) {
+      this.index.delete(target.type);
+      this.bus.off(target.type, this.handlers.get(target.type));
+      this.handlers.delete(target.type);
+    }
   }
 
-  private makeRoute(key: string, componentId: string, delivery: Delivery): Route {
-    const route: Route = {
-      key,
-      componentId,
-      snapshot: true,
-      realtime: true,
-      level: undefined,
-      depth: undefined,
-      categories: undefined,
-      seen: key.startsWith('trade|') ? new RecentIds() : undefined,
-      handler: (msg) => {
-        if (route.seen !== undefined && msg.type === 'trade' && !route.seen.add(msg.sequentialId)) {
-          // Upbit trade ids are unique: one seen before is a duplicated frame, or the last trade
-          // re-sent as the snapshot of a re-subscription. Twice would double-count volume.
-          this.metrics.duplicatesDropped++;
-          return;
-        }
-        if (route.level !== undefined && msg.type === 'orderbook') {
-          const lv = msg.level;
-          if (lv !== null && !lv.eq(route.level)) return;
-        }
-        if (route.categories !== undefined && msg.type === 'announcement' && !route.categories.has(msg.category)) return;
-        if (msg.streamType === 'SNAPSHOT') {
-          if (!route.snapshot) return;
-          if (!route.realtime) {
-            // A snapshot-only wish ends with its snapshot: stop routing, let the registry shrink.
-            route.snapshot = false;
-            const code = (msg as { code?: string }).code;
-            if (code !== undefined) queueMicrotask(() => this.onSnapshotDone(componentId, { type: msg.type, code }));
-          }
-        } else if (!route.realtime) return;
-        this.metrics.delivered++;
-        delivery.push(route.depth !== undefined && msg.type === 'orderbook' ? truncateBook(msg, route.depth) : msg);
-      },
-    };
-    return route;
+  /** Drop the routes of codes `target` no longer lists; the others keep their state. */
+  narrow(target: RouteTarget): void {
+    const routes = this.routesOf.get(target);
+    if (!routes) return;
+    const keep = new Set(target.codes.length > 0 ? target.codes : [ANY]);
+    const byCode = this.index.get(target.type)!;
+    for (const route of routes) {
+      if (keep.has(route.code)) continue;
+      const left = byCode.get(route.code)!.filter((r) => r !== route);
+      if (left.length > 0) byCode.set(route.code, left);
+      else byCode.delete(route.code);
+    }
+    this.routesOf.set(target, routes.filter((r) => keep.has(r.code)));
+  }
+
+  /** The subscriptions routed for one type and code (`*`: those without codes). */
+  targets(type: string, code = ANY): RouteTarget[] {
+    return (this.index.get(type)?.get(code) ?? []).map((r) => r.target);
+  }
+
+  /** Routes for one type|code (tests, metrics). */
+  routeCount(type: string, code = ANY): number {
+    return this.index.get(type)?.get(code)?.length ?? 0;
+  }
+
+  private dispatch(byCode: ByCode, msg: Stamped<DataMessage>): void {
+    const code = (msg as { code?: string }).code;
+    const exact = code !== undefined ? byCode.get(code) : undefined;
+    const any = byCode.get(ANY);
+    if (exact === undefined && any === undefined) {
+      this.metrics.unrouted++;
+      return;
+    }
+    if (exact !== undefined) for (let i = 0; i < exact.length; i++) this.offer(exact[i]!, msg);
+    if (any !== undefined) for (let i = 0; i < any.length; i++) this.offer(any[i]!, msg);
+  }
+
+  /** One route's view of one message: exactly its subscription's options. */
+  private offer(route: Route, msg: Stamped<DataMessage>): void {
+    if (route.done) return;
+    const t = route.target;
+    if (msg.type === 'trade') {
+      // Upbit trade ids are unique: one seen before is a duplicated frame, or the last trade
+      // re-sent as the snapshot of a re-subscription. Twice would double-count volume.
+      if (!(route.seen ??= new RecentIds()).add(msg.sequentialId)) {
+        this.metrics.duplicatesDropped++;
+        return;
+      }
+    } else if (msg.type === 'orderbook') {
+      if (t.level !== undefined && msg.level !== null && !msg.level.eq(t.level)) return;
+    } else if (msg.type === 'announcement') {
+      if (t.categories !== undefined && !t.categories.has(msg.category)) return;
+    }
+    if (msg.streamType === 'SNAPSHOT') {
+      if (!t.snapshot || route.snapshotEpoch === msg.epoch) {
+        this.metrics.snapshotsSkipped++;
+        return;
+      }
+      route.snapshotEpoch = msg.epoch;
+      if (!t.realtime) route.done = true;
+    } else if (!t.realtime) return;
+    this.metrics.delivered++;
+    t.deliver(t.depth !== undefined && msg.type === 'orderbook' ? truncateBook(msg, t.depth) : msg);
+    // Told after the delivery: a snapshot-only subscription ends with its last snapshot delivered.
+    if (route.done) t.snapshotDone(route.code);
   }
 }
 
 /**
- * The same book cut to `depth` units, for a component that asked for fewer than the wire carries.
+ * The same book cut to `depth` units, for a subscription that asked for fewer than the wire carries.
  * A proxy over the original view (every other field is read from it, with it as the receiver),
  * whose totals are the exact sums of the units it keeps, as Upbit's totals are of the units it sends.
  */
-function truncateBook(msg: Stamped<Orderbook>, depth: number): Stamped<Orderbook> {
+export function truncateBook(msg: Stamped<Orderbook>, depth: number): Stamped<Orderbook> {
   const units = msg.orderbookUnits;
   if (units.length <= depth) return msg;
   const kept = Object.freeze(units.slice(0, depth));

@@ -7,7 +7,7 @@ import { fromPromise, type Actor } from 'xstate';
 import type { ConnectionInput, PrepareInput, PrepareOutput } from '../machines/connection.machine.js';
 import { jwtMachine, type TokenResult } from '../machines/jwt.machine.js';
 import type { RecoveryInput } from '../machines/recovery.machine.js';
-import { UnauthorizedError, signConnectToken, tokenExpiry, type Credentials, type JwtAlgorithm } from '../io/index.js';
+import { UnauthorizedError, UpbitConnectionError, signConnectToken, tokenExpiry, type Credentials, type JwtAlgorithm } from '../io/index.js';
 import type { ConnectionName } from './router.js';
 
 /**
@@ -39,24 +39,89 @@ export const prepareWithToken = fromPromise<PrepareOutput, PrepareInput>(
     }),
 );
 
+/**
+ * Where tokens live: in this closure, never in an actor's context (every actor's context is
+ * reachable through the actor system, and inspection serialises it). The machines carry an opaque
+ * reference (`vault:3`); the socket slot swaps it for the token when it opens the socket.
+ */
+export class TokenVault {
+  readonly #tokens = new Map<string, string>();
+  #next = 0;
+  put(token: string): string {
+    const ref = `vault:${++this.#next}`;
+    this.#tokens.set(ref, token);
+    // A handful is plenty: a connect uses the newest; older ones are spent or renewed.
+    for (const key of this.#tokens.keys()) {
+      if (this.#tokens.size <= 4) break;
+      this.#tokens.delete(key);
+    }
+    return ref;
+  }
+  /** Headers with token references replaced by the tokens. */
+  resolve(headers: Readonly<Record<string, string>> | undefined): Record<string, string> | undefined {
+    if (!headers) return undefined;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(headers)) out[k] = v.replace(/vault:\d+/, (ref) => this.#tokens.get(ref) ?? ref);
+    return out;
+  }
+  toJSON(): string {
+    return '[TokenVault]';
+  }
+}
+
+export interface TokenTimer {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(id: unknown): void;
+}
+
+/** `promise`, or a rejection with `onTimeout()` after `ms` on `timer`. */
+function within<T>(promise: Promise<T>, ms: number, timer: TokenTimer, onTimeout: () => Error): Promise<T> {
+  if (!Number.isFinite(ms)) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const id = timer.setTimeout(() => reject(onTimeout()), ms);
+    promise.then(
+      (v) => {
+        timer.clearTimeout(id);
+        resolve(v);
+      },
+      (e) => {
+        timer.clearTimeout(id);
+        reject(e);
+      },
+    );
+  });
+}
+
 /** The jwt machine with its signers: keys (a fresh token per connect) or the user's getToken(). */
 export function jwtLogic(
   credentials: Credentials | undefined,
   getToken: (() => Promise<string | TokenResult>) | undefined,
   alg: JwtAlgorithm | undefined,
+  vault: TokenVault,
+  token: { timeoutMs: number; timer: TokenTimer },
 ) {
   return jwtMachine.provide({
     actors: {
       signToken: fromPromise(async () => {
         if (!credentials) throw new UnauthorizedError('no credentials');
-        return { token: await signConnectToken(credentials, alg) };
+        return { token: vault.put(await signConnectToken(credentials, alg)) };
       }),
       fetchToken: fromPromise(async () => {
         if (!getToken) throw new UnauthorizedError('no getToken()');
-        const got = await getToken();
+        let got: string | TokenResult;
+        try {
+          got = await within(Promise.resolve().then(getToken), token.timeoutMs, token.timer, () =>
+            new UpbitConnectionError(`getToken() did not settle within ${token.timeoutMs} ms`),
+          );
+        } catch (err) {
+          if (err instanceof UnauthorizedError || err instanceof UpbitConnectionError) throw err;
+          // The user's own words reach the private subscribers.
+          throw new UpbitConnectionError(`getToken() failed: ${err instanceof Error ? err.message : String(err)}`, err);
+        }
         // A bare JWT string: renew at 80 % of the lifetime its own `exp` claims.
         const result = typeof got === 'string' ? { token: got, expiresAt: tokenExpiry(got) } : got;
-        return result.expiresAt === undefined ? { token: result.token } : result;
+        const ref = vault.put(result.token);
+        return result.expiresAt === undefined ? { token: ref } : { token: ref, expiresAt: result.expiresAt };
       }),
     },
   });
@@ -71,6 +136,7 @@ export function connectionInput(
   conn: ConnectionName,
   timing: Omit<ConnectionInput, 'url' | 'name' | 'notifyParent' | 'initialEpoch' | 'recovery'> | undefined,
   recovery: RecoveryInput | undefined,
+  tokenProvider = false,
 ): ConnectionInput {
   return {
     url,
@@ -80,7 +146,8 @@ export function connectionInput(
     // one. The stall watchdog would drop it every `stallTimeout` and lose the events sent while
     // it reconnects, so it is off for the private connection.
     ...(conn === 'private' ? { stallTimeout: Number.POSITIVE_INFINITY } : {}),
-    recovery: { connectGap: 400, ...recovery },
+    // A provider's token may have expired: a refusal asks getToken() again, twice, before failing.
+    recovery: { connectGap: 400, ...(conn === 'private' && tokenProvider ? { authRetries: 2 } : {}), ...recovery },
   };
 }
 

@@ -40,6 +40,8 @@ export interface SocketHooks {
   onOpen?(epoch: number, conn: ConnectionName): void;
   /** Raw frame counter for metrics. */
   onFrame?(bytes: number): void;
+  /** Turn the header references the machine carries into real headers (tokens stay out of actor context). */
+  headers?(refs: Readonly<Record<string, string>> | undefined): Record<string, string> | undefined;
 }
 
 export function socketLogic(hooks: SocketHooks) {
@@ -87,7 +89,8 @@ export function socketLogic(hooks: SocketHooks) {
 
     let transport: Transport | undefined;
     try {
-      transport = openTransport(input.url, { ...hooks.transport, headers: input.headers }, {
+      const headers = hooks.headers ? hooks.headers(input.headers) : input.headers;
+      transport = openTransport(input.url, { ...hooks.transport, headers }, {
         onOpen: () => {
           open = true;
           hooks.onOpen?.(epoch, conn);

@@ -21,8 +21,10 @@ export type UpbitErrorCode =
   | 'CONNECTION'
   | 'UNAUTHORIZED'
   | 'RATE_LIMITED'
-  // user code
+  // user code and usage
   | 'CALLBACK'
+  | 'USAGE'
+  | 'CONFLICT'
   | 'STOPPED';
 
 export class UpbitError extends Error {
@@ -124,5 +126,35 @@ export class UpbitCallbackError extends UpbitError {
   override readonly name = 'UpbitCallbackError';
   constructor(message: string, cause: unknown) {
     super('CALLBACK', message, { cause });
+  }
+}
+
+/**
+ * The library was used in a way it cannot serve: a duplicate component name, an unknown channel, a
+ * subscription id used twice. Thrown (or reported) to the caller only.
+ */
+export class UpbitUsageError extends UpbitError {
+  override readonly name = 'UpbitUsageError';
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
+
+/**
+ * Two wishes that Upbit cannot serve at once on one connection (two orderbook levels of one code):
+ * the later wish gets this error; the earlier keeps its stream unchanged.
+ */
+export class UpbitConflictError extends UpbitError {
+  override readonly name = 'UpbitConflictError';
+  constructor(message: string) {
+    super('CONFLICT', message);
+  }
+}
+
+/** The hub (or the component) was stopped: nothing more can be subscribed through it. */
+export class UpbitStoppedError extends UpbitError {
+  override readonly name = 'UpbitStoppedError';
+  constructor(message = 'the hub is stopped') {
+    super('STOPPED', message);
   }
 }

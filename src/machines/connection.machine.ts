@@ -112,7 +112,8 @@ export type ConnectionParentEvent =
   | { type: 'CHILD.STATUS'; source: string; status: ConnectionStatus; epoch: number }
   | { type: 'CHILD.CONNECTED'; source: string; epoch: number }
   | { type: 'CHILD.DISCONNECTED'; source: string; epoch: number; code: number; reason: string }
-  | { type: 'CHILD.FAILED'; source: string; reason: 'fatal' | 'max-attempts'; error: FailureInfo };
+  | { type: 'CHILD.FAILED'; source: string; reason: 'fatal' | 'max-attempts'; error: FailureInfo }
+  | { type: 'CHILD.RETRYING'; source: string; attempt: number; delay: number; error: FailureInfo };
 
 type Local = { code: number; reason: string; info: FailureInfo };
 /** Locally decided drops: reported as 1006 (abnormal: the link is dead from our side). */
@@ -190,8 +191,12 @@ export const connectionMachine = setup({
         enqueue.sendParent({ type: 'CHILD.FAILED', source: context.name, reason: event.reason, error: event.info } satisfies ConnectionParentEvent);
       }
     }),
-    notifyRetrying: enqueueActions(({ event, enqueue }) => {
-      if (event.type === 'RECOVERY.BACKOFF') enqueue.emit({ type: 'retrying', attempt: event.attempt, delay: event.delay, error: event.info });
+    notifyRetrying: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'RECOVERY.BACKOFF') return;
+      enqueue.emit({ type: 'retrying', attempt: event.attempt, delay: event.delay, error: event.info });
+      if (context.notifyParent) {
+        enqueue.sendParent({ type: 'CHILD.RETRYING', source: context.name, attempt: event.attempt, delay: event.delay, error: event.info } satisfies ConnectionParentEvent);
+      }
     }),
     notifyServerError: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'SOCKET.SERVER_ERROR') return;

@@ -23,7 +23,7 @@
  * Replies to the parent go through the named actions `grant`, `announceBackoff`, `giveUp`
  * (default `sendParent`), so this machine must run as a child, or with those actions provided.
  */
-import { assign, raise, sendParent, setup, stateIn } from 'xstate';
+import { and, assign, raise, sendParent, setup, stateIn } from 'xstate';
 import type { FailureClass, FailureInfo } from './types.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -138,6 +138,21 @@ function errorClass(error: unknown): FailureClass {
 }
 
 /**
+ * Whether the server refused who we are (HTTP 401/403 at the handshake, INVALID_AUTH), as opposed
+ * to the token provider itself saying no (an `UnauthorizedError` from `getToken()`, always fatal).
+ * A provider's token may simply have expired: `authRetries` lets recovery ask for a new one.
+ */
+export function isAuthRefusal(info: FailureInfo): boolean {
+  if (info.kind === 'server-error') return info.name === 'INVALID_AUTH';
+  if (info.kind === 'close') return info.serverError === 'INVALID_AUTH';
+  if (info.kind !== 'error' || typeof info.error !== 'object' || info.error === null) return false;
+  const e = info.error as { name?: unknown; status?: unknown; statusCode?: unknown };
+  if (e.name === 'UnauthorizedError') return false;
+  const status = typeof e.status === 'number' ? e.status : e.statusCode;
+  return status === 401 || status === 403;
+}
+
+/**
  * Minimum wait before the next connect after `info`, on top of the backoff. Not a classification:
  * it only stretches retryable failures that are the server telling us to slow down.
  */
@@ -167,6 +182,12 @@ export interface RecoveryInput extends Partial<BackoffOptions> {
   stableUptime?: number;
   /** Minimum time between two connect grants. @default 200 (≤ 5 connects/s) */
   connectGap?: number;
+  /**
+   * Server auth refusals (see `isAuthRefusal`) retried before `failed`: each retry asks for a new
+   * token. For token providers, whose tokens may expire; with API keys a refusal means wrong keys.
+   * @default 0
+   */
+  authRetries?: number;
 }
 
 export interface RecoveryContext {
@@ -181,6 +202,9 @@ export interface RecoveryContext {
   lastFailure: FailureInfo | null;
   /** Connect grants so far (stats; the model tests compare it with `grant` calls). */
   grants: number;
+  authRetries: number;
+  /** Auth refusals retried since the last stable period (or RETRY). */
+  authFailures: number;
 }
 
 export type RecoveryEvent =
@@ -228,11 +252,13 @@ export const recoveryMachine = setup({
         attempts: context.attempts + 1,
       };
     }),
-    resetAttempts: assign({ attempts: 0 }),
+    resetAttempts: assign({ attempts: 0, authFailures: 0 }),
+    countAuthFailure: assign({ authFailures: ({ context }) => context.authFailures + 1 }),
     countGrant: assign({ grants: ({ context }) => context.grants + 1 }),
   },
   guards: {
     isFatal: ({ event }) => event.type === 'FAILURE' && classifyClose(event.info) === 'fatal',
+    canRetryAuth: ({ context, event }) => event.type === 'FAILURE' && isAuthRefusal(event.info) && context.authFailures < context.authRetries,
     isExhausted: ({ context }) => context.attempts >= context.maxAttempts,
     hasGap: ({ context }) => context.connectGap > 0,
     gateOpen: stateIn('#recovery.gate.open'),
@@ -260,6 +286,8 @@ export const recoveryMachine = setup({
     delay: 0,
     lastFailure: null,
     grants: 0,
+    authRetries: input?.authRetries ?? 0,
+    authFailures: 0,
   }),
   states: {
     flow: {
@@ -270,6 +298,7 @@ export const recoveryMachine = setup({
           on: {
             CONNECT_REQUEST: 'pending',
             FAILURE: [
+              { guard: and(['isFatal', 'canRetryAuth']), target: 'backoff', actions: ['recordFailure', 'countAuthFailure', 'scheduleBackoff', 'announceBackoff'] },
               { guard: 'isFatal', target: 'failed', actions: ['recordFailure', { type: 'giveUp', params: { reason: 'fatal' } }] },
               { guard: 'isExhausted', target: 'failed', actions: ['recordFailure', { type: 'giveUp', params: { reason: 'max-attempts' } }] },
               { target: 'backoff', actions: ['recordFailure', 'scheduleBackoff', 'announceBackoff'] },

@@ -60,6 +60,73 @@ function explode(w: Wish): string[] {
   return codes.map((code) => stableStringify({ ...base, code }));
 }
 
+/** `type|code` with any orderbook depth suffix stripped; `type|*` for wishes without codes. */
+export function pairKeys(w: Wish): string[] {
+  return w.codes && w.codes.length > 0 ? w.codes.map((c) => `${w.type}|${c.split('.')[0]}`) : [`${w.type}|*`];
+}
+
+/**
+ * Every owner's wishes, indexed so that a change costs what it changes, never the number of owners
+ * (10,000 subscriptions arriving one by one must not copy a 10,000-entry record each time).
+ *
+ * Mutable on purpose: the machine owns it and changes it only in its own actions. The union is
+ * built from it at flush time, which the rate limit bounds to a few times a second.
+ */
+export class WishIndex {
+  private readonly owners = new Map<string, readonly Wish[]>();
+  /** Some wish added since the last request wants a snapshot (re-send even if the union is the same). */
+  snapshotWanted = false;
+
+  get size(): number {
+    return this.owners.size;
+  }
+
+  get(owner: string): readonly Wish[] | undefined {
+    return this.owners.get(owner);
+  }
+
+  /** Replace one owner's wishes; an empty list removes the owner. */
+  set(owner: string, wishes: readonly Wish[]): void {
+    const before = this.owners.get(owner) ?? [];
+    if (wishes.length > 0) this.owners.set(owner, [...wishes]);
+    else this.owners.delete(owner);
+    if (this.snapshotWanted) return;
+    const had = new Set(before.map((w) => canonicalKey([w])));
+    for (const w of wishes) if (w.stream !== 'realtime' && !had.has(canonicalKey([w]))) this.snapshotWanted = true;
+  }
+
+  add(owner: string, wish: Wish): void {
+    const list = this.owners.get(owner) ?? [];
+    if (!list.some((w) => sameWish(w, wish))) this.set(owner, [...list, wish]);
+  }
+
+  remove(owner: string, wish?: Wish): void {
+    this.set(owner, wish ? (this.owners.get(owner) ?? []).filter((w) => !sameWish(w, wish)) : []);
+  }
+
+  /** The owned wishes a request carries: every owner's, minus the codes `held` back (`type|code`). */
+  flatten(held: ReadonlySet<string>): OwnedWish[] {
+    const out: OwnedWish[] = [];
+    for (const [componentId, list] of this.owners) {
+      for (const w of list) {
+        if (held.size > 0 && pairKeys(w).some((k) => held.has(k))) {
+          if (!w.codes || w.codes.length === 0) continue;
+          const codes = w.codes.filter((c) => !held.has(`${w.type}|${c.split('.')[0]}`));
+          if (codes.length > 0) out.push({ ...w, codes, componentId });
+          continue;
+        }
+        out.push({ ...w, componentId });
+      }
+    }
+    return out;
+  }
+
+  /** A plain record, for tests and inspection. */
+  toJSON(): Record<string, Wish[]> {
+    return Object.fromEntries([...this.owners].map(([k, v]) => [k, [...v]]));
+  }
+}
+
 /** Canonical string of the set a request would carry. Equal keys ⇒ identical request. */
 export function canonicalKey(wishes: readonly Wish[]): string {
   return JSON.stringify([...new Set(wishes.flatMap(explode))].sort());
@@ -104,7 +171,10 @@ export interface SendRequestParams {
 export interface SubscriptionContext {
   name: string;
   notifyParent: boolean;
-  wishes: Record<string, Wish[]>;
+  /** Every owner's wishes (mutable index, see WishIndex). */
+  wishes: WishIndex;
+  /** `type|code` pairs held back from the wire (refused, or under test while isolating a refusal). */
+  held: ReadonlySet<string>;
   /** Epoch of the open connection, null while there is none. */
   epoch: number | null;
   /** Something may need sending (a change, a reconnect, a detected drift). */
@@ -129,6 +199,8 @@ export type SubscriptionEvent =
   | { type: 'ADD'; componentId: string; wish: Wish }
   | { type: 'SET'; componentId: string; wishes: readonly Wish[] }
   | { type: 'REMOVE'; componentId: string; wish?: Wish }
+  /** Keep these `type|code` pairs off the wire (replaces the held set). */
+  | { type: 'HOLD'; keys: readonly string[] }
   | { type: 'CONNECTED'; epoch: number }
   | { type: 'DISCONNECTED' }
   | { type: 'REPAIR' }
@@ -139,37 +211,29 @@ export type SubscriptionEvent =
 export type SubscriptionEmitted =
   | { type: 'desiredChanged'; active: boolean }
   | { type: 'request'; wishes: OwnedWish[]; reason: RequestReason; epoch: number }
-  | { type: 'listSubscriptions'; epoch: number };
+  | { type: 'listSubscriptions'; epoch: number }
+  | { type: 'current'; epoch: number };
 
 export type SubscriptionParentEvent = { type: 'CHILD.DESIRED_CHANGED'; source: string; active: boolean };
 
-function nextWishes(context: SubscriptionContext, event: SubscriptionEvent): Record<string, Wish[]> {
-  const wishes = { ...context.wishes };
+function applyChange(index: WishIndex, event: SubscriptionEvent): void {
   switch (event.type) {
-    case 'ADD': {
-      const list = wishes[event.componentId] ?? [];
-      if (!list.some((w) => sameWish(w, event.wish))) wishes[event.componentId] = [...list, event.wish];
+    case 'ADD':
+      index.add(event.componentId, event.wish);
       break;
-    }
     case 'SET':
-      if (event.wishes.length) wishes[event.componentId] = [...event.wishes];
-      else delete wishes[event.componentId];
+      index.set(event.componentId, event.wishes);
       break;
-    case 'REMOVE': {
-      const { wish } = event;
-      const left = wish ? (wishes[event.componentId] ?? []).filter((w) => !sameWish(w, wish)) : [];
-      if (left.length) wishes[event.componentId] = left;
-      else delete wishes[event.componentId];
+    case 'REMOVE':
+      index.remove(event.componentId, event.wish);
       break;
-    }
     default:
       break;
   }
-  return wishes;
 }
 
 const requestParams = ({ context }: { context: SubscriptionContext }): SendRequestParams => ({
-  wishes: flattenWishes(context.wishes),
+  wishes: context.wishes.flatten(context.held),
   reason: context.reason,
   epoch: context.epoch ?? -1,
 });
@@ -184,15 +248,21 @@ export const subscriptionMachine = setup({
   actions: {
     /** Provide to encode + send. Default: emit `request` (listen with `actor.on('request', …)`). */
     sendRequest: emit((_, params: SendRequestParams): SubscriptionEmitted => ({ type: 'request', ...params })),
+    /** The union on the wire already carries every wish (nothing to send). Default: emit `current`. */
+    wireCurrent: emit(({ context }): SubscriptionEmitted => ({ type: 'current', epoch: context.epoch ?? -1 })),
     /** Provide to send LIST_SUBSCRIPTIONS; answer with SERVER_VIEW. Default: emit `listSubscriptions`. */
     listSubscriptions: emit((_, params: { epoch: number }): SubscriptionEmitted => ({ type: 'listSubscriptions', epoch: params.epoch })),
-    applyChange: assign({ wishes: ({ context, event }) => nextWishes(context, event) }),
+    applyChange: assign(({ context, event }) => {
+      applyChange(context.wishes, event);
+      return { wishes: context.wishes };
+    }),
+    hold: assign({ held: ({ event }) => (event.type === 'HOLD' ? new Set(event.keys) : new Set<string>()) }),
     markDirty: assign({
       reason: ({ context }) => (context.dirty ? context.reason : 'change'),
       dirty: true,
     }),
     notifyDesired: enqueueActions(({ context, enqueue }) => {
-      const active = Object.keys(context.wishes).length > 0;
+      const active = context.wishes.size > 0;
       if (active === context.active) return;
       enqueue.assign({ active });
       enqueue.emit({ type: 'desiredChanged', active });
@@ -224,7 +294,8 @@ export const subscriptionMachine = setup({
       enqueue.raise({ type: 'SLOT_FREE.min', epoch }, { delay: 'rateWindowMinute' });
     }),
     markSent: assign(({ context }) => {
-      const wishes = flattenWishes(context.wishes);
+      const wishes = context.wishes.flatten(context.held);
+      context.wishes.snapshotWanted = false;
       return { lastSentKey: canonicalKey(wishes), lastSentPairs: pairsKey(wishes), dirty: false };
     }),
     markListed: assign({ repairWanted: false, awaitingView: true }),
@@ -235,7 +306,9 @@ export const subscriptionMachine = setup({
     isOnline: ({ context }) => context.epoch !== null,
     isDirty: ({ context }) => context.dirty,
     // lastSentKey null = "this socket's set is unknown" (fresh socket, detected drift): send.
-    unionChanged: ({ context }) => canonicalKey(flattenWishes(context.wishes)) !== context.lastSentKey,
+    // A new wish that wants a snapshot re-sends even an unchanged union: Upbit sends snapshots per request.
+    unionChanged: ({ context }) =>
+      context.wishes.snapshotWanted || canonicalKey(context.wishes.flatten(context.held)) !== context.lastSentKey,
     hasBudget: ({ context }) => context.usedSecond < context.perSecond && context.usedMinute < context.perMinute,
     repairWanted: ({ context }) => context.repairWanted,
     awaitingView: ({ context }) => context.awaitingView,
@@ -253,7 +326,8 @@ export const subscriptionMachine = setup({
   context: ({ input }) => ({
     name: input.name ?? 'public',
     notifyParent: input.notifyParent ?? false,
-    wishes: {},
+    wishes: new WishIndex(),
+    held: new Set<string>(),
     epoch: null,
     dirty: false,
     reason: 'change',
@@ -273,6 +347,7 @@ export const subscriptionMachine = setup({
     ADD: { target: '.pending', actions: ['applyChange', 'markDirty', 'notifyDesired'] },
     SET: { target: '.pending', actions: ['applyChange', 'markDirty', 'notifyDesired'] },
     REMOVE: { target: '.pending', actions: ['applyChange', 'markDirty', 'notifyDesired'] },
+    HOLD: { target: '.pending', actions: ['hold', 'markDirty'] },
     CONNECTED: { target: '.flushing', actions: 'onConnected' },
     DISCONNECTED: { target: '.idle', actions: 'onDisconnected' },
     REPAIR: { guard: 'isOnline', target: '.flushing', actions: 'wantRepair' },
@@ -292,6 +367,7 @@ export const subscriptionMachine = setup({
         ADD: { actions: ['applyChange', 'markDirty', 'notifyDesired'] },
         SET: { actions: ['applyChange', 'markDirty', 'notifyDesired'] },
         REMOVE: { actions: ['applyChange', 'markDirty', 'notifyDesired'] },
+        HOLD: { actions: ['hold', 'markDirty'] },
       },
       after: { pendingWindow: 'flushing' },
     },
@@ -301,7 +377,7 @@ export const subscriptionMachine = setup({
         { guard: not('isOnline'), target: 'idle' },
         { guard: and(['isDirty', 'unionChanged', 'hasBudget']), actions: ['takeSlot', { type: 'sendRequest', params: requestParams }, 'markSent'] },
         { guard: and(['isDirty', 'unionChanged']), target: 'throttled' },
-        { guard: 'isDirty', actions: 'clearDirty' },
+        { guard: 'isDirty', actions: ['clearDirty', 'wireCurrent'] },
         { guard: and(['repairWanted', 'hasBudget']), actions: ['takeSlot', { type: 'listSubscriptions', params: ({ context }) => ({ epoch: context.epoch ?? -1 }) }, 'markListed'] },
         { guard: 'repairWanted', target: 'throttled' },
         { target: 'idle' },
@@ -313,6 +389,7 @@ export const subscriptionMachine = setup({
         ADD: { actions: ['applyChange', 'markDirty', 'notifyDesired'] },
         SET: { actions: ['applyChange', 'markDirty', 'notifyDesired'] },
         REMOVE: { actions: ['applyChange', 'markDirty', 'notifyDesired'] },
+        HOLD: { actions: ['hold', 'markDirty'] },
       },
       always: { guard: 'hasBudget', target: 'flushing' },
     },

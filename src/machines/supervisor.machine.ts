@@ -6,7 +6,7 @@
  *   child id              slot               systemId               when
  *   publicConnection      publicConnection   'public.connection'    always
  *   publicSubscription    subscription       'public.subscription'  always
- *   components            components         'components'           always
+ *   components            components         'components'           always (shards → component:<id>)
  *   privateConnection     privateConnection  'private.connection'   PRIVATE_NEEDED / input.privateNeeded
  *   privateSubscription   subscription       'private.subscription' ″
  *   jwt                   jwt                'jwt'                  ″
@@ -18,9 +18,11 @@
  *   CHILD.DESIRED_CHANGED {source,active} → <source>Connection: SUBSCRIPTIONS_CHANGED {active},
  *                                         and CONNECT when active
  *   CHILD.FAILED                       → emit `connectionFailed`
+ *   CHILD.RETRYING                     → emit `connectionRetrying`
+ *   RETRY (from the actor layer)       → RETRY to each connection (leaves `failed`)
  * Wiring left to the actor layer (it needs io): subscription `sendRequest` → encode → connection
  * SEND (and DISCONNECT on `wishes: []`); the private `prepare` slot ↔ jwt TOKEN_REQUEST; the
- * components registry → subscription SET. Find the actors with `system.get(<systemId>)`.
+ * component actors' wishes → subscription SET (the components child only spawns and stops them). Find the actors with `system.get(<systemId>)`.
  *
  * Crashes: a child that throws is dead; its `xstate.error.actor.<id>` is handled by re-spawning
  * it under the same id/systemId, up to `maxRestarts` per child (then `childGaveUp`). A re-spawned
@@ -30,7 +32,9 @@
  *
  * STOP → `stopped` (final): every child is stopped; socket cleanups close the sockets.
  */
-import { and, assign, emit, enqueueActions, fromCallback, sendTo, setup, spawnChild, stopChild } from 'xstate';
+import { and, assign, emit, enqueueActions, sendTo, setup, spawnChild, stopChild } from 'xstate';
+import { componentsMachine } from './components.machine.js';
+import type { ComponentsInput } from './components.machine.js';
 import { connectionMachine } from './connection.machine.js';
 import type { ConnectionInput, ConnectionParentEvent } from './connection.machine.js';
 import { jwtMachine } from './jwt.machine.js';
@@ -49,7 +53,7 @@ export const CHILD_IDS = [
 ] as const;
 export type ChildId = (typeof CHILD_IDS)[number];
 export type Side = 'public' | 'private';
-export type Health = ConnectionStatus | 'off' | 'restarting' | 'crashed';
+export type Health = ConnectionStatus | 'off' | 'restarting' | 'crashed' | 'stopped';
 
 export interface SupervisorInput {
   /** Input of the public connection (`name`, `notifyParent`, `initialEpoch` are set here). */
@@ -59,6 +63,7 @@ export interface SupervisorInput {
   /** Input of the jwt actor; required before PRIVATE_NEEDED. */
   jwt?: JwtInput;
   subscription?: SubscriptionInput;
+  components?: ComponentsInput;
   /** Spawn the private side at start. @default false */
   privateNeeded?: boolean;
   /** Restarts allowed per child. @default 3 */
@@ -79,6 +84,8 @@ type ErrorEvent = { [K in ChildId]: { type: `xstate.error.actor.${K}`; error: un
 
 export type SupervisorEvent =
   | { type: 'PRIVATE_NEEDED' }
+  /** Leave `failed`: every connection that gave up tries again. */
+  | { type: 'RETRY' }
   | { type: 'STOP' }
   | ConnectionParentEvent
   | SubscriptionParentEvent
@@ -87,6 +94,7 @@ export type SupervisorEvent =
 export type SupervisorEmitted =
   | { type: 'health'; health: Record<Side, Health> }
   | { type: 'connectionFailed'; source: string; reason: 'fatal' | 'max-attempts'; error: unknown }
+  | { type: 'connectionRetrying'; source: string; attempt: number; delay: number; error: unknown }
   | { type: 'childRestarted'; id: ChildId; restarts: number }
   | { type: 'childGaveUp'; id: ChildId; error: unknown }
   | { type: 'stopped' };
@@ -116,8 +124,8 @@ export const supervisorMachine = setup({
     privateConnection: connectionMachine,
     subscription: subscriptionMachine,
     jwt: jwtMachine,
-    /** The components registry lives in the actor layer; the default holds nothing. */
-    components: fromCallback(() => undefined),
+    /** The components registry: parent (through shards) of every component actor. */
+    components: componentsMachine,
   },
   actions: {
     spawnPublicConnection: spawnChild('publicConnection', {
@@ -130,7 +138,11 @@ export const supervisorMachine = setup({
       systemId: 'public.subscription',
       input: ({ context }) => subscriptionInput(context, 'public'),
     }),
-    spawnComponents: spawnChild('components', { id: 'components', systemId: 'components' }),
+    spawnComponents: spawnChild('components', {
+      id: 'components',
+      systemId: 'components',
+      input: ({ context }): ComponentsInput => context.config.components ?? {},
+    }),
     spawnPrivateConnection: spawnChild('privateConnection', {
       id: 'privateConnection',
       systemId: 'private.connection',
@@ -165,6 +177,16 @@ export const supervisorMachine = setup({
       const to = `${side}Connection`;
       enqueue.sendTo(to, { type: 'SUBSCRIPTIONS_CHANGED', active: event.active });
       if (event.active) enqueue.sendTo(to, { type: 'CONNECT' });
+    }),
+    reportRetrying: emit(({ event }): SupervisorEmitted => {
+      const e = event as Extract<SupervisorEvent, { type: 'CHILD.RETRYING' }>;
+      return { type: 'connectionRetrying', source: e.source, attempt: e.attempt, delay: e.delay, error: e.error };
+    }),
+    retryConnections: enqueueActions(({ context, enqueue }) => {
+      enqueue.sendTo('publicConnection', { type: 'RETRY' });
+      if (!context.privateActive) return;
+      enqueue.sendTo('jwt', { type: 'RESET' }); // a refused token source may be fixed now
+      enqueue.sendTo('privateConnection', { type: 'RETRY' });
     }),
     reportFailed: emit(({ event }): SupervisorEmitted => {
       const e = event as Extract<SupervisorEvent, { type: 'CHILD.FAILED' }>;
@@ -236,6 +258,8 @@ export const supervisorMachine = setup({
         'CHILD.DISCONNECTED': { actions: 'forwardDisconnected' },
         'CHILD.DESIRED_CHANGED': { actions: 'forwardDesired' },
         'CHILD.FAILED': { actions: 'reportFailed' },
+        'CHILD.RETRYING': { actions: 'reportRetrying' },
+        RETRY: { actions: 'retryConnections' },
         // A crashed child: re-spawn under the cap, else give up on it (the rest keeps running).
         'xstate.error.actor.publicConnection': restart('publicConnection', 'spawnPublicConnection'),
         'xstate.error.actor.publicSubscription': restart('publicSubscription', 'spawnPublicSubscription'),

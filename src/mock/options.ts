@@ -89,8 +89,12 @@ export interface MockOptions {
   readonly controlFrames?: 'binary' | 'text';
   /** [U] Lower-case or malformed codes: `INVALID_PARAM` error frame, or dropped silently. @default 'error' */
   readonly invalidCodes?: 'error' | 'ignore';
-  /** [U] Well-formed codes of markets that do not exist: silence, or `INVALID_PARAM`. @default 'ignore' */
-  readonly unknownCodes?: 'ignore' | 'error';
+  /**
+   * [U] Well-formed codes of markets that do not exist: silence, or an `INVALID_PARAM` frame whose
+   * message names the code (`error`) or does not (`error-unnamed`: Upbit's texts are undocumented).
+   * Either way the whole request is refused and the previous set stays. @default 'ignore'
+   */
+  readonly unknownCodes?: 'ignore' | 'error' | 'error-unnamed';
   /** [U] Whether `/websocket/v1/private` also serves ticker/trade/orderbook/candles. @default true */
   readonly privatePublicTypes?: boolean;
   /** [U] Close the socket after sending a request error frame. @default false */

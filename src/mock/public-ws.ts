@@ -120,7 +120,7 @@ export class Hub {
       privatePublicTypes: opts.privatePublicTypes,
       invalidCodes: opts.invalidCodes,
     });
-    if (parsed.kind === 'subscribe' && opts.unknownCodes === 'error') parsed = this.checkKnown(parsed);
+    if (parsed.kind === 'subscribe' && opts.unknownCodes !== 'ignore') parsed = this.checkKnown(parsed, opts.unknownCodes === 'error');
     if (parsed.kind === 'error') {
       this.deps.stats.requestErrors++;
       this.sendError(conn, parsed.name, parsed.message);
@@ -134,12 +134,12 @@ export class Hub {
     log(parsed);
   }
 
-  private checkKnown(p: Extract<ParsedRequest, { kind: 'subscribe' }>): ParsedRequest | { kind: 'error'; name: 'INVALID_PARAM'; message: string } {
+  private checkKnown(p: Extract<ParsedRequest, { kind: 'subscribe' }>, named: boolean): ParsedRequest | { kind: 'error'; name: 'INVALID_PARAM'; message: string } {
     for (const o of p.objects) {
       if (o.type === 'myOrder' || !o.codes) continue;
       for (const raw of o.codes) {
         const code = raw.split('.')[0];
-        if (!this.deps.market.has(code)) return { kind: 'error', name: 'INVALID_PARAM', message: `unknown market ${code}` };
+        if (!this.deps.market.has(code)) return { kind: 'error', name: 'INVALID_PARAM', message: named ? `unknown market ${code}` : 'invalid parameter' };
       }
     }
     return p;

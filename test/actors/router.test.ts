@@ -1,10 +1,10 @@
 /**
- * The router on its own: decoded messages in, deliveries out. No sockets, no actors.
+ * The router on its own: decoded messages in, deliveries out, per subscription. No sockets, no
+ * actors: each subscription is a plain RouteTarget recording what it got.
  */
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, type DataMessage, type UpbitMessage } from '../../src/io/index.js';
-import { Delivery } from '../../src/actors/delivery.js';
-import { Router, type Stamped } from '../../src/actors/router.js';
+import { Router, type RouteTarget, type Stamped } from '../../src/actors/router.js';
 
 const trade = (code: string, sid: string, stream = 'REALTIME') =>
   decodeFrame(
@@ -13,6 +13,18 @@ const trade = (code: string, sid: string, stream = 'REALTIME') =>
       change: 'RISE', change_price: 1, trade_date: '2026-11-22', trade_time: '00:00:00', trade_timestamp: 1,
       timestamp: 1, sequential_id: Number(sid), stream_type: stream,
     }).replace(/"sequential_id":\d+/, `"sequential_id":${sid}`),
+  )[0];
+
+const ticker = (code: string, stream: string) =>
+  decodeFrame(
+    JSON.stringify({
+      type: 'ticker', code, opening_price: 1, high_price: 1, low_price: 1, trade_price: 1, prev_closing_price: 1, change: 'EVEN',
+      change_price: 0, signed_change_price: 0, change_rate: 0, signed_change_rate: 0, trade_volume: 1, acc_trade_volume: 1,
+      acc_trade_volume_24h: 1, acc_trade_price: 1, acc_trade_price_24h: 1, trade_date: '20261122', trade_time: '000000',
+      trade_timestamp: 1, ask_bid: 'BID', acc_ask_volume: 1, acc_bid_volume: 1, highest_52_week_price: 1,
+      highest_52_week_date: '2026-01-01', lowest_52_week_price: 1, lowest_52_week_date: '2026-01-01', market_state: 'ACTIVE',
+      is_trading_suspended: false, delisting_date: null, market_warning: 'NONE', timestamp: 1, stream_type: stream,
+    }),
   )[0];
 
 const book = (code: string, units: number, level = 0, stream = 'REALTIME') =>
@@ -24,24 +36,37 @@ const book = (code: string, units: number, level = 0, stream = 'REALTIME') =>
   )[0];
 
 function setup() {
-  const done: Array<[string, string]> = [];
-  const router = new Router((id, w) => done.push([id, `${w.type}|${w.code}`]));
+  const router = new Router();
   const got = new Map<string, Stamped<DataMessage>[]>();
-  const delivery = (id: string) => {
-    const d = new Delivery(id, () => {});
-    d.on('message', (m) => got.set(id, [...(got.get(id) ?? []), m]));
-    return d;
+  const done: string[] = [];
+  /** One subscription with exactly these options. */
+  const sub = (id: string, w: { type: string; codes?: string[]; stream?: string; depth?: number; level?: number; categories?: string[] }): RouteTarget => {
+    const target: RouteTarget = {
+      type: w.type,
+      codes: w.codes ?? [],
+      snapshot: w.stream !== 'realtime',
+      realtime: w.stream !== 'snapshot',
+      depth: w.depth,
+      level: w.type === 'orderbook' ? (w.level ?? 0) : undefined,
+      categories: w.categories ? new Set(w.categories) : undefined,
+      deliver: (m) => got.set(id, [...(got.get(id) ?? []), m]),
+      snapshotDone: (code) => done.push(`${id}:${code}`),
+    };
+    router.add(target);
+    return target;
   };
   const publish = (m: UpbitMessage, epoch = 1) => router.publish('public', epoch, m);
   router.setEpoch('public', 1);
-  return { router, got, delivery, publish, done };
+  return { router, got, sub, publish, done };
 }
 
+const streams = (got: Map<string, Stamped<DataMessage>[]>, id: string) => (got.get(id) ?? []).map((m) => m.streamType);
+
 describe('Router', () => {
-  it('delivers only to components that asked for the type and code', () => {
-    const { router, got, delivery, publish } = setup();
-    router.setRoutes('a', [{ type: 'trade', codes: ['KRW-BTC'] }], delivery('a'));
-    router.setRoutes('b', [{ type: 'trade', codes: ['KRW-ETH'] }], delivery('b'));
+  it('delivers only to subscriptions that asked for the type and code', () => {
+    const { router, got, sub, publish } = setup();
+    sub('a', { type: 'trade', codes: ['KRW-BTC'] });
+    sub('b', { type: 'trade', codes: ['KRW-ETH'] });
     publish(trade('KRW-BTC', '1'));
     publish(trade('KRW-ETH', '2'));
     publish(trade('KRW-XRP', '3'));
@@ -51,8 +76,8 @@ describe('Router', () => {
   });
 
   it('drops and counts messages from a stale epoch, and stamps the current one', () => {
-    const { router, got, delivery, publish } = setup();
-    router.setRoutes('a', [{ type: 'trade', codes: ['KRW-BTC'] }], delivery('a'));
+    const { router, got, sub, publish } = setup();
+    sub('a', { type: 'trade', codes: ['KRW-BTC'] });
     router.setEpoch('public', 2);
     publish(trade('KRW-BTC', '1'), 1);
     publish(trade('KRW-BTC', '2'), 2);
@@ -60,37 +85,52 @@ describe('Router', () => {
     expect(router.metrics.staleDropped).toBe(1);
   });
 
-  it('serves snapshot-only and realtime-only components from one merged stream', () => {
-    const { router, got, delivery, publish, done } = setup();
-    router.setRoutes('snap', [{ type: 'trade', codes: ['KRW-BTC'], stream: 'snapshot' }], delivery('snap'));
-    router.setRoutes('live', [{ type: 'trade', codes: ['KRW-BTC'], stream: 'realtime' }], delivery('live'));
-    publish(trade('KRW-BTC', '1', 'SNAPSHOT'));
-    publish(trade('KRW-BTC', '2'));
-    publish(trade('KRW-BTC', '3', 'SNAPSHOT'));
-    expect(got.get('snap')!.map((m) => m.streamType)).toEqual(['SNAPSHOT']);
-    expect(got.get('live')!.map((m) => m.streamType)).toEqual(['REALTIME']);
-    return Promise.resolve().then(() => expect(done).toEqual([['snap', 'trade|KRW-BTC']]));
+  it('two subscriptions on one code each get exactly their stream preference', () => {
+    const { got, sub, publish, done } = setup();
+    sub('snap', { type: 'ticker', codes: ['KRW-BTC'], stream: 'snapshot' });
+    sub('live', { type: 'ticker', codes: ['KRW-BTC'], stream: 'realtime' });
+    sub('both', { type: 'ticker', codes: ['KRW-BTC'] });
+    publish(ticker('KRW-BTC', 'SNAPSHOT'));
+    publish(ticker('KRW-BTC', 'REALTIME'));
+    publish(ticker('KRW-BTC', 'SNAPSHOT'));
+    expect(streams(got, 'snap')).toEqual(['SNAPSHOT']);
+    expect(streams(got, 'live')).toEqual(['REALTIME']);
+    expect(streams(got, 'both')).toEqual(['SNAPSHOT', 'REALTIME']); // one snapshot per epoch
+    expect(done).toEqual(['snap:KRW-BTC']);
   });
 
-  it('never delivers the same trade twice to a component (duplicated frame, re-sent snapshot)', () => {
-    const { router, got, delivery, publish } = setup();
-    router.setRoutes('a', [{ type: 'trade', codes: ['KRW-BTC'] }], delivery('a'));
+  it('one snapshot per subscription per epoch: a re-sent request never snapshots anyone twice', () => {
+    const { router, got, sub, publish } = setup();
+    sub('a', { type: 'ticker', codes: ['KRW-BTC'] });
+    publish(ticker('KRW-BTC', 'SNAPSHOT'));
+    publish(ticker('KRW-BTC', 'SNAPSHOT')); // another wish changed: the union was re-sent
+    expect(streams(got, 'a')).toEqual(['SNAPSHOT']);
+    expect(router.metrics.snapshotsSkipped).toBe(1);
+    // A late subscription takes the snapshot the re-sent request brings; the first does not.
+    sub('late', { type: 'ticker', codes: ['KRW-BTC'] });
+    publish(ticker('KRW-BTC', 'SNAPSHOT'));
+    expect(streams(got, 'late')).toEqual(['SNAPSHOT']);
+    expect(streams(got, 'a')).toEqual(['SNAPSHOT']);
+    // A new socket (epoch 2): everyone takes its snapshot again.
+    router.setEpoch('public', 2);
+    publish(ticker('KRW-BTC', 'SNAPSHOT'), 2);
+    expect(streams(got, 'a')).toEqual(['SNAPSHOT', 'SNAPSHOT']);
+  });
+
+  it('never delivers the same trade twice to a subscription (duplicated frame)', () => {
+    const { router, got, sub, publish } = setup();
+    sub('a', { type: 'trade', codes: ['KRW-BTC'] });
     publish(trade('KRW-BTC', '17877285547970001'));
     publish(trade('KRW-BTC', '17877285547970001'));
-    publish(trade('KRW-BTC', '17877285547970001', 'SNAPSHOT'));
     publish(trade('KRW-BTC', '17877285547970002'));
     expect(got.get('a')!.length).toBe(2);
-    expect(router.metrics.duplicatesDropped).toBe(2);
-    // a component that joins later still gets the snapshot the others already saw
-    router.setRoutes('late', [{ type: 'trade', codes: ['KRW-BTC'] }], delivery('late'));
-    publish(trade('KRW-BTC', '17877285547970002', 'SNAPSHOT'));
-    expect(got.get('late')!.length).toBe(1);
+    expect(router.metrics.duplicatesDropped).toBe(1);
   });
 
-  it('cuts the orderbook to the depth each component asked for, with exact totals', () => {
-    const { router, got, delivery, publish } = setup();
-    router.setRoutes('five', [{ type: 'orderbook', codes: ['KRW-BTC'], depth: 5 }], delivery('five'));
-    router.setRoutes('full', [{ type: 'orderbook', codes: ['KRW-BTC.15'] }], delivery('full'));
+  it('cuts the orderbook to the depth each subscription asked for, with exact totals', () => {
+    const { got, sub, publish } = setup();
+    sub('five', { type: 'orderbook', codes: ['KRW-BTC'], depth: 5 });
+    sub('full', { type: 'orderbook', codes: ['KRW-BTC'] });
     publish(book('KRW-BTC', 15));
     const five = got.get('five')![0] as Stamped<DataMessage> & { orderbookUnits: unknown[]; totalAskSize: { toString(): string } };
     const full = got.get('full')![0] as typeof five;
@@ -100,19 +140,28 @@ describe('Router', () => {
     expect((JSON.parse(JSON.stringify(five)) as { orderbookUnits: unknown[] }).orderbookUnits).toHaveLength(5);
   });
 
-  it('filters orderbooks by level', () => {
-    const { router, got, delivery, publish } = setup();
-    router.setRoutes('l1000', [{ type: 'orderbook', codes: ['KRW-BTC'], level: 1000 }], delivery('l1000'));
+  it('filters orderbooks by level: level 0 and level 1000 subscriptions each get their own book', () => {
+    const { got, sub, publish } = setup();
+    sub('l0', { type: 'orderbook', codes: ['KRW-BTC'] });
+    sub('l1000', { type: 'orderbook', codes: ['KRW-BTC'], level: 1000 });
     publish(book('KRW-BTC', 2, 0));
     publish(book('KRW-BTC', 2, 1000));
-    expect(got.get('l1000')!.length).toBe(1);
+    expect(got.get('l0')!.map((m) => String((m as { level: unknown }).level))).toEqual(['0']);
+    expect(got.get('l1000')!.map((m) => String((m as { level: unknown }).level))).toEqual(['1000']);
   });
 
-  it('removes every route of a component', () => {
-    const { router, got, delivery, publish } = setup();
-    router.setRoutes('a', [{ type: 'trade', codes: ['KRW-BTC'] }], delivery('a'));
-    router.removeComponent('a');
-    publish(trade('KRW-BTC', '1'));
-    expect(got.get('a')).toBeUndefined();
+  it('remove stops a subscription; narrow keeps the state of the codes it keeps', () => {
+    const { router, got, sub, publish } = setup();
+    const a = sub('a', { type: 'ticker', codes: ['KRW-BTC', 'KRW-ETH'] }) as RouteTarget & { codes: string[] };
+    publish(ticker('KRW-BTC', 'SNAPSHOT'));
+    a.codes = ['KRW-BTC'];
+    router.narrow(a);
+    publish(ticker('KRW-ETH', 'REALTIME'));
+    publish(ticker('KRW-BTC', 'SNAPSHOT')); // kept code: still no second snapshot
+    expect(streams(got, 'a')).toEqual(['SNAPSHOT']);
+    router.remove(a);
+    publish(ticker('KRW-BTC', 'REALTIME'));
+    expect(streams(got, 'a')).toEqual(['SNAPSHOT']);
+    expect(router.routeCount('ticker', 'KRW-BTC')).toBe(0);
   });
 });

@@ -13,8 +13,9 @@
  * Deterministic: the mock runs in manual mode (frames only when the test ticks), faults and the
  * recovery jitter come from a seeded PRNG. Bounded: every wait has a deadline.
  */
+import { hubInternals } from '../../src/actors/hub.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUpbitHub, decodeFrame, encodeEvent, type UpbitHub, type UpbitError, type UpbitMessage } from '../../src/index.js';
+import { createUpbitHub, decodeFrame, encodeEvent, type ComponentRef, type UpbitHub, type UpbitError, type UpbitMessage } from '../../src/index.js';
 import { startMockUpbit, type MockUpbit, MALFORMED_KINDS } from '../../src/mock/index.js';
 import { prng } from '../prng.js';
 
@@ -98,9 +99,10 @@ describe('chaos: 50 seeded faults against 20 components', () => {
       const s: Seen = { tradeIds: [], tickers: 0, lastEpoch: 0, staleDeliveries: 0, foreign: 0, errors: [] };
       seen.set(plan.id, s);
       const comp = hub.spawnComponent(plan.id);
+      comps.set(plan.id, comp);
       comp.onError((e) => s.errors.push(e));
       const check = (epoch: number) => {
-        if (epoch !== hub.router.epoch('public') || epoch < s.lastEpoch) s.staleDeliveries++;
+        if (epoch !== hubInternals(hub).router.epoch('public') || epoch < s.lastEpoch) s.staleDeliveries++;
         s.lastEpoch = epoch;
       };
       comp.on('trade', (t) => {
@@ -127,10 +129,12 @@ describe('chaos: 50 seeded faults against 20 components', () => {
   });
 
   let lateFrames = 0;
+  const comps = new Map<string, ComponentRef>();
+  const failedAndRenewed: string[] = [];
 
   async function inject(fault: Fault): Promise<void> {
-    const before = hub.router.epoch('public');
-    const reconnected = () => hub.router.epoch('public') > before;
+    const before = hubInternals(hub).router.epoch('public');
+    const reconnected = () => hubInternals(hub).router.epoch('public') > before;
     switch (fault) {
       case 'clean':
         mock.disconnect('public', { code: pick([1000, 1001, 1011, 1012]) });
@@ -152,10 +156,27 @@ describe('chaos: 50 seeded faults against 20 components', () => {
         expect(hubErrors.at(-1)?.name).toBe('UpbitDecodeError');
         break;
       }
-      case 'error-frame':
+      case 'error-frame': {
+        // An error frame naming no code: the hub blames what the last request added (or, after a
+        // connect, isolates the culprit and, finding none, reports it to the hub). Either way the
+        // error reaches someone, and nobody else's stream stops.
+        const serverErrors = () =>
+          [...hubErrors, ...[...seen.values()].flatMap((s) => s.errors)].filter((e) => e.name === 'UpbitServerError').length;
+        const before = serverErrors();
         mock.sendError('INVALID_PARAM', 'chaos');
-        await waitFor('server error reported', () => [...seen.values()].some((s) => s.errors.some((e) => e.name === 'UpbitServerError')));
+        await waitFor('server error reported', () => serverErrors() > before);
+        // A user answers a refused subscription by subscribing again (a new wish leaves `failed`).
+        for (const [id, comp] of comps) {
+          for (const sub of comp.subscriptions()) {
+            if (sub.status !== 'failed') continue;
+            await sub.unsubscribe();
+            const { type, ...rest } = sub.wish;
+            comp.send({ type: 'SUBSCRIBE', channel: type, ...rest });
+            failedAndRenewed.push(id);
+          }
+        }
         break;
+      }
       case 'refuse':
         mock.refuseConnections({ count: 2, status: 503 });
         mock.disconnect('public', { abrupt: true });
@@ -170,13 +191,13 @@ describe('chaos: 50 seeded faults against 20 components', () => {
         // A frame of the PREVIOUS socket arriving after the new one opened. A terminated ws cannot
         // deliver one any more, so it is injected where the socket hands frames to the router: a
         // new trade (fresh sequential id) stamped with the old epoch. No component may see it.
-        const epoch = hub.router.epoch('public');
+        const epoch = hubInternals(hub).router.epoch('public');
         if (epoch < 2) break;
         const last = mock.lastTrade(plans[0].trades[0]) as unknown as { toJSON?: () => object };
         const plain = { ...(last.toJSON ? last.toJSON() : last), sequentialId: `${9_000_000_000 + lateFrames}` };
         const [late] = decodeFrame(encodeEvent(plain as UpbitMessage, 'SIMPLE'));
         lateFrames++;
-        hub.router.publish('public', epoch - 1, late);
+        hubInternals(hub).router.publish('public', epoch - 1, late);
         break;
       }
     }
@@ -216,7 +237,7 @@ describe('chaos: 50 seeded faults against 20 components', () => {
           })
           .filter(Boolean)
           .join('; ');
-      await waitFor(() => `trades after fault #${n} (${fault}) delivered [${log.join(',')}] missing ${missing().slice(0, 200)} conns ${JSON.stringify(mock.connections().map((c) => ({ id: c.id, closed: c.closed, q: c.queued, d: c.dropped, st: c.stalled, fs: c.framesSent, subs: c.subscriptions.length })))} epoch ${hub.router.epoch("public")} ${hub.status().public}`, allArrived);
+      await waitFor(() => `trades after fault #${n} (${fault}) delivered [${log.join(',')}] missing ${missing().slice(0, 200)} conns ${JSON.stringify(mock.connections().map((c) => ({ id: c.id, closed: c.closed, q: c.queued, d: c.dropped, st: c.stalled, fs: c.framesSent, subs: c.subscriptions.length })))} epoch ${hubInternals(hub).router.epoch("public")} ${hub.status().public}`, allArrived);
 
       for (const p of plans) {
         const s = seen.get(p.id)!;
@@ -234,7 +255,7 @@ describe('chaos: 50 seeded faults against 20 components', () => {
     }
     // The draw covered every kind of fault, and reconnects really happened.
     expect(new Set(log)).toEqual(new Set(FAULT_KINDS));
-    expect(hub.router.epoch('public')).toBeGreaterThan(10);
+    expect(hubInternals(hub).router.epoch('public')).toBeGreaterThan(10);
     if (log.includes('duplicate')) expect(hub.status().metrics.duplicatesDropped).toBeGreaterThan(0);
     expect(lateFrames).toBeGreaterThan(0);
     expect(hub.status().metrics.staleDropped).toBeGreaterThanOrEqual(lateFrames);

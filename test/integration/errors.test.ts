@@ -12,7 +12,7 @@ import {
   type UpbitError,
 } from '../../src/io/index.js';
 import { MALFORMED_KINDS } from '../../src/mock/index.js';
-import { Recorder, liveConnection, liveUnion, startSystem, waitFor } from './helpers.js';
+import { Recorder, liveConnection, liveUnion, requestsOf, sorted, startSystem, unionOf, waitFor } from './helpers.js';
 
 describe('errors reach the right listener', () => {
   it('a bad market code fails that component only and never reaches the wire', async () => {
@@ -124,38 +124,44 @@ describe('errors reach the right listener', () => {
     expect(bRec.errors).toEqual([]);
   });
 
-  it('an Upbit error frame reaches components as UpbitServerError; data keeps flowing', async () => {
+  it('an Upbit error frame naming no code: what the last request added is refused, to its owner only; the rest keeps flowing', async () => {
     const { mock, hub, tick, hubErrors } = await startSystem();
     const a = hub.client('a');
     const aRec = new Recorder(a.component, hub);
-    const aSubErrors: UpbitError[] = [];
-    await a.subscribeTicker(['KRW-BTC'], () => {}, { onError: (e) => aSubErrors.push(e) });
+    const aSub = await a.subscribeTicker(['KRW-BTC'], () => {});
     await waitFor(() => liveUnion(mock)?.size === 1);
     const b = hub.spawnComponent('b');
     const bRec = new Recorder(b, hub);
-    b.send({ type: 'SUBSCRIBE', channel: 'trade', codes: ['KRW-ETH'] });
+    const bId = b.send({ type: 'SUBSCRIBE', channel: 'trade', codes: ['KRW-ETH'] })!;
     await waitFor(() => liveUnion(mock)?.size === 2);
     await waitFor(() => aRec.count() > 0 && bRec.count() > 0, { step: tick });
     const epoch = hub.status().epochs.public;
+    const conn = liveConnection(mock)!;
+    const sent = requestsOf(conn).length;
 
     mock.sendError('INVALID_PARAM', 'something in your request is off', 'public');
-    await waitFor(() => aRec.errors.length + bRec.errors.length > 0, { message: 'a server error for a component' });
-    const all = [...aRec.errors, ...bRec.errors];
-    for (const e of all) {
-      expect(e).toBeInstanceOf(UpbitServerError);
-      expect(e.code).toBe('SERVER_ERROR');
-      expect((e as UpbitServerError).serverName).toBe('INVALID_PARAM');
-      expect((e as UpbitServerError).serverMessage).toBe('something in your request is off');
-    }
-    // Upbit does not say which wish it objects to: the hub blames what the last request added (b).
-    expect(bRec.errors).toHaveLength(1);
-    expect(hubErrors).toEqual([]);
+    await waitFor(() => bRec.errors.length > 0, { message: 'the server error for b' });
+    const [e] = bRec.errors;
+    expect(e).toBeInstanceOf(UpbitServerError);
+    expect(e!.code).toBe('SERVER_ERROR');
+    expect((e as UpbitServerError).serverName).toBe('INVALID_PARAM');
+    expect((e as UpbitServerError).serverMessage).toBe('something in your request is off');
+    expect(b.subscription(bId)?.status).toBe('failed');
+    expect(b.subscription(bId)?.error).toBe(e);
+    // The previous union is re-sent once, without b's trade: never the refused request again.
+    const reqs = () => requestsOf(mock.connection(conn.id)!);
+    await waitFor(() => reqs().length === sent + 1, { message: 'the previous union re-sent' });
+    expect(sorted(unionOf(reqs().at(-1)!))).toEqual(['ticker|KRW-BTC|']);
 
-    // A request error does not cost the connection: same epoch, data keeps flowing to both.
-    const marks = [aRec.count(), bRec.count()];
-    await waitFor(() => aRec.count() > marks[0] + 5 && bRec.count() > marks[1] + 5, { step: tick });
+    // A request error does not cost the connection; a's stream never paused; nobody else heard.
+    const mark = aRec.count();
+    await waitFor(() => aRec.count() > mark + 5, { step: tick });
     expect(hub.status().epochs.public).toBe(epoch);
     expect(hub.status().metrics.serverErrors).toBe(1);
-    expect(aSubErrors.every((e) => e instanceof UpbitServerError)).toBe(true);
+    expect(aRec.errors).toEqual([]);
+    expect(aSub.status).toBe('active');
+    expect(bRec.errors).toHaveLength(1);
+    expect(hubErrors).toEqual([]);
+    expect(reqs().length).toBe(sent + 1); // and nothing more: no retry storm
   });
 });

@@ -192,7 +192,7 @@ export class Recorder {
   readonly events: Received[] = [];
   readonly errors: UpbitError[] = [];
   constructor(
-    readonly ref: ComponentRef,
+    readonly ref: Pick<ComponentRef, 'id' | 'on' | 'onError'>,
     hub: UpbitHub,
   ) {
     ref.on('message', (m: DataMessage & { epoch: number }) => {

@@ -3,8 +3,10 @@
  * mock's counters: a burst of a thousand subscribe/unsubscribe calls from several components must
  * coalesce into few requests, never breach, and end with a request equal to the final union.
  */
+import { hubInternals } from '../../src/actors/hub.js';
 import { describe, expect, it } from 'vitest';
-import type { Subscription, UpbitClient } from '../../src/actors/client.js';
+import type { UpbitClient } from '../../src/actors/client.js';
+import type { Subscription } from '../../src/actors/subscription.js';
 import { MARKETS, liveConnections, liveUnion, requestsOf, sameSet, sorted, startSystem, unionOf, waitFor, type StreamKey } from './helpers.js';
 import { prng } from '../prng.js';
 
@@ -35,7 +37,7 @@ describe('rate limits', () => {
       return keys;
     };
 
-    const subscription = () => hub.supervisor.system.get('public.subscription')!;
+    const subscription = () => hubInternals(hub).supervisor.system.get('public.subscription')!;
     let ops = 0;
     let sawThrottled = false;
     for (let batch = 0; batch < 20; batch++) {

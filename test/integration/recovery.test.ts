@@ -20,7 +20,9 @@ describe('recovery of the public socket', () => {
     const b = hub.spawnComponent('b');
     const c = hub.client('c');
     const recs = [new Recorder(a.component, hub), new Recorder(b, hub), new Recorder(c.component, hub)];
-    await a.subscribeTicker(['KRW-BTC', 'KRW-ETH'], () => {});
+    const aSub = await a.subscribeTicker(['KRW-BTC', 'KRW-ETH'], () => {});
+    const statuses: string[] = [];
+    aSub.onStatus((status, info) => statuses.push(info.gapMs === undefined ? status : `${status}+gap`));
     b.send({ type: 'SUBSCRIBE', channel: 'trade', codes: ['KRW-ETH'] });
     await c.subscribeOrderbook(['KRW-XRP'], () => {}, { depth: 15 });
     await c.subscribeTrade(['KRW-BTC'], () => {});
@@ -88,12 +90,23 @@ describe('recovery of the public socket', () => {
     expect(conns.length).toBeGreaterThanOrEqual(faults.length + 1);
     for (const conn of conns) expect(requestsOf(conn).map((r) => sorted(unionOf(r))), `connection ${conn.id}`).toEqual([sorted(union)]);
 
+    // Every subscription was told of every outage once, naming the cause, and of nothing else.
+    const subsPerComponent = [1, 1, 2];
+    recs.forEach((r, i) => {
+      expect(r.errors.map((e) => e.name)).toEqual(Array(faults.length * subsPerComponent[i]).fill('UpbitConnectionError'));
+      for (const e of r.errors) expect(e.message).toMatch(/^the public connection is down \((closed \d{4}|stalled \(no frames\))/);
+    });
+    // Its status went interrupted → active (with the gap's length) once per outage.
+    expect(statuses.slice(0, 2)).toEqual(['active', 'interrupted']);
+    expect(statuses.filter((s) => s === 'active+gap')).toHaveLength(faults.length);
+    expect(statuses.filter((s) => s === 'interrupted')).toHaveLength(faults.length);
+    expect(aSub.status).toBe('active');
+
     for (const r of recs) {
       // Epoch stamps never go backwards, and every event carried the epoch that was current when
       // it was delivered: once a reconnect was observed, nothing from an older socket arrived.
       for (let i = 1; i < r.events.length; i++) expect(r.events[i].epoch).toBeGreaterThanOrEqual(r.events[i - 1].epoch);
       expect(r.events.filter((e) => e.epoch !== e.currentEpoch)).toEqual([]);
-      expect(r.errors).toEqual([]);
     }
     expect(typeof hub.status().metrics.staleDropped).toBe('number');
     expect(mock.stats().connectBreaches).toBe(0);

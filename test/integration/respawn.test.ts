@@ -2,6 +2,7 @@
  * A crashed subscription registry is re-spawned by the supervisor and given every component's
  * wishes again: the union goes back on the wire and data keeps flowing.
  */
+import { hubInternals } from '../../src/actors/hub.js';
 import { describe, expect, it } from 'vitest';
 import { liveConnection, liveUnion, sameSet, startSystem, waitFor } from './helpers.js';
 
@@ -10,7 +11,7 @@ describe('supervision', () => {
     const { mock, hub, pump } = await startSystem();
     pump();
     const restarts: string[] = [];
-    hub.supervisor.on('childRestarted', (e) => restarts.push(e.id));
+    hubInternals(hub).supervisor.on('childRestarted', (e) => restarts.push(e.id));
     const a = hub.client('a');
     const b = hub.client('b');
     let tickers = 0;
@@ -22,10 +23,10 @@ describe('supervision', () => {
     const requestsBefore = liveConnection(mock)!.requests.length;
 
     // A malformed event makes the registry throw inside its transition: the actor is dead.
-    const registry = hub.supervisor.system.get('public.subscription')!;
+    const registry = hubInternals(hub).supervisor.system.get('public.subscription')!;
     registry.send({ type: 'SET', componentId: 'x', wishes: null });
     await waitFor(() => restarts.includes('publicSubscription'), { message: 'the supervisor re-spawning the registry' });
-    expect(hub.supervisor.system.get('public.subscription')).not.toBe(registry);
+    expect(hubInternals(hub).supervisor.system.get('public.subscription')).not.toBe(registry);
 
     // The new registry learns every wish again and re-sends the union on the same socket.
     await waitFor(() => liveConnection(mock)!.requests.length > requestsBefore, { message: 'a request from the new registry' });

@@ -18,9 +18,12 @@ describe('hub.stop()', () => {
     expect(r.error, report).toBeUndefined(); // ETIMEDOUT when it had to be killed
     expect(r.signal, report).toBeNull();
     expect(r.status, report).toBe(0);
-    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { tickers: number; orders: number; errors: string[] };
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { tickers: number; orders: number; errors: string[]; told: string[]; status: { state: string; public: string; private: string } };
     expect(out.tickers).toBeGreaterThan(5);
     expect(out.orders).toBeGreaterThan(0);
     expect(out.errors).toEqual([]);
+    // The ticker subscription heard the outage once, with its cause; the private one was not concerned.
+    expect(out.told).toEqual(['UpbitConnectionError: the public connection is down (closed 1006); retrying (attempt 1)']);
+    expect(out.status).toMatchObject({ state: 'stopped', public: 'stopped', private: 'stopped' });
   });
 });

@@ -5,7 +5,7 @@
  * sees its own types and codes.
  */
 import { describe, expect, it } from 'vitest';
-import type { Subscription } from '../../src/actors/client.js';
+import type { Subscription } from '../../src/actors/subscription.js';
 import {
   Recorder,
   expected,
@@ -47,7 +47,7 @@ describe('the union on one socket', () => {
 
     // B: raw component ref, trade KRW-ETH + KRW-XRP
     const b = hub.spawnComponent('b');
-    await step(new Recorder(b, hub), ['trade|KRW-ETH', 'trade|KRW-XRP'], () => b.send({ type: 'SUBSCRIBE', channel: 'trade', codes: ['KRW-ETH', 'KRW-XRP'] }),
+    await step(new Recorder(b, hub), ['trade|KRW-ETH', 'trade|KRW-XRP'], () => void b.send({ type: 'SUBSCRIBE', channel: 'trade', codes: ['KRW-ETH', 'KRW-XRP'] }),
       expected({ type: 'ticker', codes: ['KRW-BTC'] }, { type: 'trade', codes: ['KRW-ETH', 'KRW-XRP'] }));
 
     // C: client, ticker KRW-ETH (same type as A, other code) and orderbook KRW-BTC (other type, A's code)

@@ -81,16 +81,28 @@ describe('subscription: coalescing', () => {
     expect(t.requests.map((r) => r.at)).toEqual([100, 200]);
   });
 
-  it('identical union → no request (duplicate ADD, or another owner of the same codes)', () => {
+  it('identical union → no request (a duplicate ADD; a provider guard may merge more, see the hub)', () => {
     const t = start();
     t.online(1);
     t.actor.send({ type: 'ADD', componentId: 'a', wish: ticker('KRW-BTC') });
     advance(t.clock, 100);
     t.actor.send({ type: 'ADD', componentId: 'a', wish: ticker('KRW-BTC') });
-    t.actor.send({ type: 'ADD', componentId: 'b', wish: ticker('KRW-BTC') });
     advance(t.clock, 100);
     expect(t.requests).toHaveLength(1);
-    expect(t.actor.getSnapshot().context.wishes).toEqual({ a: [ticker('KRW-BTC')], b: [ticker('KRW-BTC')] });
+    expect(t.actor.getSnapshot().context.wishes.toJSON()).toEqual({ a: [ticker('KRW-BTC')] });
+  });
+
+  it('a new owner that wants a snapshot re-sends the same union once (Upbit sends snapshots per request)', () => {
+    const t = start();
+    t.online(1);
+    t.actor.send({ type: 'ADD', componentId: 'a', wish: ticker('KRW-BTC') });
+    advance(t.clock, 100);
+    t.actor.send({ type: 'ADD', componentId: 'b', wish: ticker('KRW-BTC') });
+    advance(t.clock, 100);
+    expect(t.requests).toHaveLength(2);
+    expect(t.codes(t.requests[1])).toEqual(['KRW-BTC']);
+    advance(t.clock, 1_000);
+    expect(t.requests).toHaveLength(2); // once, not again
   });
 
   it('reference counting: a code wanted by two components stays until both leave', () => {
@@ -120,7 +132,7 @@ describe('subscription: coalescing', () => {
     t.actor.send({ type: 'SET', componentId: 'a', wishes: [] });
     advance(t.clock, 100);
     expect(t.codes(t.requests[2])).toEqual(['KRW-XRP']);
-    expect(Object.keys(t.actor.getSnapshot().context.wishes)).toEqual(['b']);
+    expect(Object.keys(t.actor.getSnapshot().context.wishes.toJSON())).toEqual(['b']);
   });
 
   it('emits desiredChanged only when the union becomes non-empty / empty', () => {

@@ -10,6 +10,7 @@ import type { PrepareOutput } from '../../src/machines/connection.machine.js';
 import { subscriptionMachine } from '../../src/machines/subscription.machine.js';
 import type { SendRequestParams } from '../../src/machines/subscription.machine.js';
 import { supervisorMachine } from '../../src/machines/supervisor.machine.js';
+import type { componentsMachine } from '../../src/machines/components.machine.js';
 import type { SupervisorEmitted, SupervisorInput } from '../../src/machines/supervisor.machine.js';
 import type { SocketCommand, SocketInput } from '../../src/machines/types.js';
 import { advance, fakeSocket, flush, namedError } from './helpers.js';
@@ -29,12 +30,13 @@ function start(input: Partial<SupervisorInput> = {}) {
       subscription: subscriptionMachine.provide({
         actions: { sendRequest: ({ context }, p) => void requests.push({ ...p, side: context.name }) },
       }),
-      components: fromCallback(({ receive }) => {
+      // A stand-in registry that can be made to crash (the real one is tested on its own).
+      components: fromCallback<{ type: string }>(({ receive }) => {
         componentsStarted.push(clock.now());
         receive((e) => {
           if (e.type === 'CRASH') throw namedError('ComponentBug');
         });
-      }),
+      }) as unknown as typeof componentsMachine,
     },
   });
   const actor = createActor(machine, {
@@ -104,11 +106,11 @@ describe('supervisor', () => {
 
   it('re-spawns a crashed child, counts restarts, and gives up at the cap', () => {
     const t = start({ maxRestarts: 2 });
-    t.get('components').send({ type: 'CRASH' });
-    t.get('components').send({ type: 'CRASH' });
+    t.get('components').send({ type: 'CRASH' } as never);
+    t.get('components').send({ type: 'CRASH' } as never);
     expect(t.componentsStarted).toHaveLength(3);
     expect(t.actor.getSnapshot().context.restarts.components).toBe(2);
-    t.get('components').send({ type: 'CRASH' });
+    t.get('components').send({ type: 'CRASH' } as never);
     expect(t.componentsStarted).toHaveLength(3);
     expect(t.emitted.filter((e) => e.type !== 'health')).toEqual([
       { type: 'childRestarted', id: 'components', restarts: 1 },
