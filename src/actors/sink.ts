@@ -354,7 +354,8 @@ export class Sink<T> implements AsyncIterable<T> {
         const msg = this.queue.take(this.throttled ? this.now() : start, true);
         if (msg === NONE) break;
         this.invoke(msg);
-        if (this.slow || this.inFlight || this.closed || this.now() - start > this.budget) break;
+        // A slow call alone exceeds the budget: others then wait for one slow call, never for a backlog.
+        if (this.inFlight || this.closed || this.now() - start > this.budget) break;
       }
     }
     this.afterTurn();

@@ -79,6 +79,28 @@ describe('slow synchronous callback', () => {
     expect(r.ns()).toEqual([1, 4, 3, 5]);
   });
 
+  it('on one loop, a fast subscription is called at every push; the slow one costs one call per turn', () => {
+    const r = new Rig({ kind: 'coalesce' });
+    r.behave = Rig.takes(5);
+    const fast: number[] = [];
+    const f = new Sink<Msg>({ kind: 'coalesce' }, { callback: (m) => void fast.push(m.n), onError: () => {}, keyOf, label: 'fast#1', schedule: (fn) => r.tasks.push(fn), now: () => r.clock });
+    for (let n = 1; n <= 20; n++) {
+      // one socket read: a ticker for each of 4 codes, to both subscriptions, then the loop turns
+      for (const code of 'ABCD') {
+        r.push(tick(code, n));
+        f.push(tick(code, n));
+      }
+      const before = r.clock;
+      r.turn();
+      expect(r.clock - before).toBeLessThanOrEqual(5); // at most one slow call between two reads
+    }
+    expect(fast).toHaveLength(80);
+    expect(r.calls.length).toBeLessThanOrEqual(21);
+    const s = r.sink.stats();
+    expect(s.queued).toBeLessThanOrEqual(4); // latest per code waits, nothing piles up
+    expect(s.delivered + s.coalesced + s.queued).toBe(80);
+  });
+
   it('a fast callback on the queued path keeps calling within the budget, then yields', () => {
     const r = new Rig({ kind: 'coalesce' });
     r.behave = Rig.takes(5);
