@@ -42,6 +42,30 @@ describe('fast path', () => {
     expect(r.sink.stats()).toEqual({ delivered: 3, dropped: 0, coalesced: 0, queued: 0, callbackErrors: 0, errorHandlerErrors: 0 });
   });
 
+  it('once trusted, times only one call in 16, and still catches a callback that turns slow within 16 calls', () => {
+    let reads = 0;
+    let rig: Rig | undefined;
+    const r = (rig = new Rig({ kind: 'drop_oldest' }, { hooks: { now: () => (reads++, rig ? rig.clock : 0) } }));
+    for (let n = 1; n <= 100; n++) r.push(tick('A', n));
+    const trusted = reads;
+    for (let n = 101; n <= 260; n++) r.push(tick('A', n));
+    expect(reads - trusted).toBe(2 * (160 / 16)); // two reads per sampled call
+    r.behave = Rig.takes(5);
+    for (let n = 261; n <= 300; n++) r.push(tick('A', n));
+    expect(r.calls.length).toBeLessThanOrEqual(260 + 16); // then the queued path took over
+    expect(r.sink.stats().queued).toBeGreaterThan(0);
+    expect(r.tasks).toHaveLength(1);
+  });
+
+  it('budgetMs: Infinity reads no clock on the fast path', () => {
+    let reads = 0;
+    const r = new Rig({ kind: 'coalesce' }, { hooks: { budgetMs: Infinity, now: () => (reads++, 0) } });
+    reads = 0;
+    r.push(tick('A', 1), tick('A', 2));
+    expect(reads).toBe(0);
+    expect(r.ns()).toEqual([1, 2]);
+  });
+
   it('a push from inside the callback is delivered after it returns, never nested', () => {
     const r = new Rig({ kind: 'drop_oldest' });
     let depth = 0;
