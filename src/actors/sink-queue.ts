@@ -11,6 +11,7 @@
  * Overflow drops the oldest message (or key) and counts it in `dropped`; replacing a waiting
  * message by a later one with the same key counts it in `coalesced`.
  */
+import { UpbitValidationError } from '../io/index.js';
 import type { DeliveryPolicy } from './sink.js';
 
 export const COALESCE = 0;
@@ -21,6 +22,29 @@ export const NONE: unique symbol = Symbol('none');
 
 /** Default bound of every policy (FIFO length, or distinct keys waiting). */
 export const DEFAULT_BOUND = 10_000;
+
+/** `coalesce (bound 10000 keys)`, `drop_oldest (bound 10000)`, `throttle (2/s, bound 10000 keys)`. */
+export function describePolicy(p: DeliveryPolicy): string {
+  const bound = p.bound ?? DEFAULT_BOUND;
+  if (p.kind === 'drop_oldest') return `drop_oldest (bound ${bound})`;
+  if (p.kind === 'coalesce') return `coalesce (bound ${bound} keys)`;
+  return `throttle (${p.perSecond}/s, bound ${bound} keys)`;
+}
+
+/** Validate a policy (and the budget) for the sink labelled `label`; returns the bound. */
+export function checkPolicy(policy: DeliveryPolicy, label: string, budgetMs: number | undefined): number {
+  const bound = policy.bound ?? DEFAULT_BOUND;
+  const bad = (what: string) => new UpbitValidationError('INVALID_OPTION', `${label}: ${what}`);
+  if (policy.kind !== 'coalesce' && policy.kind !== 'drop_oldest' && policy.kind !== 'throttle') {
+    throw bad(`unknown delivery policy ${String((policy as { kind: unknown }).kind)}`);
+  }
+  if (!Number.isInteger(bound) || bound < 1) throw bad(`delivery bound must be a positive integer, got ${String(policy.bound)}`);
+  if (policy.kind === 'throttle' && !(typeof policy.perSecond === 'number' && policy.perSecond > 0)) {
+    throw bad(`throttle perSecond must be a number above 0, got ${String(policy.perSecond)}`);
+  }
+  if (budgetMs !== undefined && !(budgetMs >= 0)) throw bad(`budgetMs must be a number of ms, 0 or more, got ${String(budgetMs)}`);
+  return bound;
+}
 
 export class PolicyQueue<T> {
   readonly kind: number;

@@ -27,10 +27,10 @@
  * times every call.
  */
 import { performance } from 'node:perf_hooks';
-import { UpbitBackpressureError, UpbitCallbackError, UpbitValidationError, type UpbitError } from '../io/index.js';
-import { COALESCE, DEFAULT_BOUND, NONE, PolicyQueue, THROTTLE } from './sink-queue.js';
+import { UpbitBackpressureError, UpbitCallbackError, type UpbitError } from '../io/index.js';
+import { checkPolicy, COALESCE, DEFAULT_BOUND, describePolicy, NONE, PolicyQueue, THROTTLE } from './sink-queue.js';
 
-export { DEFAULT_BOUND } from './sink-queue.js';
+export { DEFAULT_BOUND, describePolicy } from './sink-queue.js';
 
 export type DeliveryPolicy =
   /** Latest per key (key = code; candles: code + candle start time, so a closed bar is never replaced by the next one). `bound`: distinct keys waiting, @default 10_000. */
@@ -96,14 +96,6 @@ export function keyOf(msg: { type: string; code?: string; candleDateTimeUtc?: st
   return msg.type.startsWith('candle.') ? `${code}|${msg.candleDateTimeUtc}` : code;
 }
 
-/** `coalesce (bound 10000 keys)`, `drop_oldest (bound 10000)`, `throttle (2/s, bound 10000 keys)`. */
-export function describePolicy(p: DeliveryPolicy): string {
-  const bound = p.bound ?? DEFAULT_BOUND;
-  if (p.kind === 'drop_oldest') return `drop_oldest (bound ${bound})`;
-  if (p.kind === 'coalesce') return `coalesce (bound ${bound} keys)`;
-  return `throttle (${p.perSecond}/s, bound ${bound} keys)`;
-}
-
 /** Timed fast calls in a row after which the fast path only samples. */
 const TRUSTED = 16;
 /** Once trusted, the fast path times one call in this many (a power of two). */
@@ -156,16 +148,7 @@ export class Sink<T> implements AsyncIterable<T> {
   private errorHandlerErrors = 0;
 
   constructor(policy: DeliveryPolicy, hooks: SinkHooks<T>) {
-    const bound = policy.bound ?? DEFAULT_BOUND;
-    if (!Number.isInteger(bound) || bound < 1) {
-      throw new UpbitValidationError('INVALID_OPTION', `${hooks.label}: delivery bound must be a positive integer, got ${String(policy.bound)}`);
-    }
-    if (policy.kind === 'throttle' && !(typeof policy.perSecond === 'number' && policy.perSecond > 0)) {
-      throw new UpbitValidationError('INVALID_OPTION', `${hooks.label}: throttle perSecond must be a number above 0, got ${String(policy.perSecond)}`);
-    }
-    if (policy.kind !== 'coalesce' && policy.kind !== 'drop_oldest' && policy.kind !== 'throttle') {
-      throw new UpbitValidationError('INVALID_OPTION', `${hooks.label}: unknown delivery policy ${String((policy as { kind: unknown }).kind)}`);
-    }
+    const bound = checkPolicy(policy, hooks.label, hooks.budgetMs);
     this.cb = hooks.callback;
     this.hooks = hooks;
     this.now = hooks.now ?? defaultNow;

@@ -30,6 +30,7 @@ describe('defaults and keys', () => {
       expect(make).toThrow(UpbitValidationError);
       expect(make).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
     }
+    for (const budgetMs of [-1, NaN]) expect(() => new Sink({ kind: 'coalesce' }, { ...hooks, budgetMs })).toThrow(UpbitValidationError);
   });
 });
 
@@ -303,6 +304,8 @@ describe('bounded queue per policy', () => {
     const e = r.errors[0] as UpbitBackpressureError;
     expect(e).toBeInstanceOf(UpbitBackpressureError);
     expect(e.code).toBe('BACKPRESSURE');
+    expect(e.name).toBe('UpbitBackpressureError');
+    expect(String(e)).toMatch(/^UpbitBackpressureError: /);
     expect(e.message).toContain('test/ticker#1');
     expect(e.message).toContain('drop_oldest (bound 2)');
     expect(e.message).toContain('1 dropped'); // the counts when the episode began
