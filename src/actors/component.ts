@@ -174,6 +174,7 @@ export class Component implements ComponentRef, SubscriptionOwner {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    for (const s of this.#subs.values()) s.halt();
     this.#actor.send({ type: 'STOP' }); // every subscription ends; the registries hear wishes: []
     this.#listeners.clear();
     this.#host.removed(this.id);

@@ -24,7 +24,8 @@ import type { RouteTarget, Stamped } from './router.js';
 import { Sink, defaultPolicy, keyOf, type DeliveryPolicy, type SinkHooks, type SinkStats } from './sink.js';
 
 export type { SubscriptionStatus, DeliveryPolicy };
-export type SubscriptionStats = SinkStats;
+/** What one subscription's delivery did: every message is in exactly one of these (but `callbackErrors`). */
+export type SubscriptionStats = Pick<SinkStats, 'delivered' | 'dropped' | 'coalesced' | 'queued' | 'callbackErrors'>;
 
 export interface StatusInfo {
   /** How long the stream was interrupted (on `active` after `interrupted`). */
@@ -147,7 +148,8 @@ export class SubscriptionHandle implements Subscription {
   }
 
   stats(): SubscriptionStats {
-    return this.#sink.stats();
+    const { delivered, dropped, coalesced, queued, callbackErrors } = this.#sink.stats();
+    return { delivered, dropped, coalesced, queued, callbackErrors };
   }
 
   onStatus(fn: (status: SubscriptionStatus, info: StatusInfo) => void): () => void {
@@ -161,8 +163,14 @@ export class SubscriptionHandle implements Subscription {
   }
 
   unsubscribe(): Promise<void> {
+    this.#sink.close(); // the owner asked to stop: nothing queued is delivered after this
     if (this.#status !== 'ended') this.#owner.unsubscribe(this.id);
     return Promise.resolve();
+  }
+
+  /** @internal its component stops: nothing queued is delivered after this. */
+  halt(): void {
+    this.#sink.close();
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Stamped<DataMessage>> {
@@ -197,7 +205,8 @@ export class SubscriptionHandle implements Subscription {
   setStatus(status: SubscriptionStatus, info: StatusInfo): void {
     if (status === 'failed') this.#error = info.error;
     else if (status !== 'ended') this.#error = undefined;
-    if (status === 'ended') this.#sink.close();
+    // Ended by itself or by its owner: what it was already given is still delivered, nothing more.
+    if (status === 'ended') this.#sink.finish();
     if (status === this.#status && info.gapMs === undefined) return;
     this.#status = status;
     for (const fn of [...this.#statusListeners]) {

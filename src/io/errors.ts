@@ -25,7 +25,9 @@ export type UpbitErrorCode =
   | 'CALLBACK'
   | 'USAGE'
   | 'CONFLICT'
-  | 'STOPPED';
+  | 'STOPPED'
+  // delivery
+  | 'BACKPRESSURE';
 
 export class UpbitError extends Error {
   override readonly name: string = 'UpbitError';
@@ -156,5 +158,34 @@ export class UpbitStoppedError extends UpbitError {
   override readonly name = 'UpbitStoppedError';
   constructor(message = 'the hub is stopped') {
     super('STOPPED', message);
+  }
+}
+
+/**
+ * A subscription's consumer fell behind and its delivery policy dropped messages. Reported once per
+ * overflow episode (the episode ends when the subscription's queue has drained to empty);
+ * `stats().dropped` counts every dropped message.
+ */
+export class UpbitBackpressureError extends UpbitError {
+  override readonly name = 'UpbitBackpressureError';
+  /** The subscription's label, e.g. `chart/ticker#3`. */
+  readonly subscription: string;
+  /** The delivery policy, e.g. `drop_oldest (bound 10000)`. */
+  readonly policy: string;
+  /** Messages dropped by this subscription so far, when the error was raised. */
+  readonly dropped: number;
+  constructor(
+    subscription: string,
+    policy: string,
+    counts: { readonly delivered: number; readonly dropped: number; readonly coalesced: number; readonly queued: number },
+  ) {
+    super(
+      'BACKPRESSURE',
+      `${subscription}: the consumer is too slow for its ${policy} delivery policy; ` +
+        `${counts.dropped} dropped, ${counts.coalesced} coalesced, ${counts.queued} queued, ${counts.delivered} delivered so far`,
+    );
+    this.subscription = subscription;
+    this.policy = policy;
+    this.dropped = counts.dropped;
   }
 }
