@@ -7,3 +7,4 @@ export { encodeEvent, encodeBatch } from './encode.js';
 export * from './subscription.js';
 export * from './jwt.js';
 export * from './transport.js';
+export * from './limiter.js';
