@@ -8,3 +8,7 @@ export * from './subscription.js';
 export * from './jwt.js';
 export * from './transport.js';
 export * from './limiter.js';
+export * from './rest-fields.js';
+export { decodeRestList } from './rest-decode.js';
+export type { RestDecodeOptions } from './rest-decode.js';
+export * from './rest.js';
