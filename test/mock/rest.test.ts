@@ -37,7 +37,7 @@ describe('quotation REST', () => {
         CONCENTRATION_OF_SMALL_ACCOUNTS: false,
       },
     });
-    expect(plain.headers.get('remaining-req')).toBe('group=market; min=1800; sec=9');
+    expect(plain.headers.get('remaining-req')).toBe('group=market; min=600; sec=9');
   });
 
   it('/v1/ticker carries the same exact digits as the WS ticker', async () => {
@@ -140,12 +140,15 @@ describe('REST rate limits', () => {
     const { m, clock } = await clocked();
     for (let i = 9; i >= 0; i--) {
       const r = await rest(m, '/v1/ticker?markets=KRW-BTC');
-      expect(r.headers.get('remaining-req')).toBe(`group=ticker; min=1800; sec=${i}`);
+      expect(r.headers.get('remaining-req')).toBe(`group=ticker; min=600; sec=${i}`);
     }
     const over = await rest(m, '/v1/ticker?markets=KRW-BTC');
     expect(over.status).toBe(429);
-    expect(over.headers.get('remaining-req')).toBe('group=ticker; min=1800; sec=0');
+    expect(over.headers.get('remaining-req')).toBe('group=ticker; min=600; sec=0');
     expect((await rest(m, '/v1/orderbook?markets=KRW-BTC')).status).toBe(200); // another group
+    // Today's group names (§7.2): plural for candles and trades, quotation min=600.
+    expect((await rest(m, '/v1/candles/minutes/1?market=KRW-BTC')).headers.get('remaining-req')).toBe('group=candles; min=600; sec=9');
+    expect((await rest(m, '/v1/trades/ticks?market=KRW-BTC')).headers.get('remaining-req')).toBe('group=trades; min=600; sec=9');
     expect((await rest(m, '/v1/ticker?markets=KRW-BTC')).status).toBe(429);
     expect((await rest(m, '/v1/ticker?markets=KRW-BTC')).status).toBe(429); // third 429 within 10 s → blocked
     const teapot = await rest(m, '/v1/market/all');
