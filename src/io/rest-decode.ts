@@ -16,7 +16,7 @@
 import { decimalAt } from './decimal.js';
 import { UpbitDecodeError } from './errors.js';
 import { camelCase, type Row, type Table } from './fields.js';
-import { type Bytes, ESCAPED, found, hashKey, scanArray, scanObject, skipValue, skipWs } from './scan.js';
+import { type Bytes, ESCAPED, found, hashKey, scanArray, scanObject, skipNumber, skipValue, skipWs } from './scan.js';
 
 interface RestPlan {
   readonly table: Table;
@@ -50,10 +50,23 @@ function slice(s: Src, start: number, end: number): string {
   return s.text !== undefined ? s.text.slice(start, end) : Buffer.from(s.b.buffer, s.b.byteOffset, s.b.byteLength).toString('utf8', start, end);
 }
 
-const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
+/** Whether bytes [start, end) are exactly one JSON number. */
+function numberSpan(b: Bytes, start: number, end: number): boolean {
+  if (start >= end) return false;
+  try {
+    return skipNumber(b, start) === end;
+  } catch {
+    return false;
+  }
+}
 
 function wrong(row: Row, why: string, at: number): never {
   throw new UpbitDecodeError('DECODE_FIELD', `field ${row.wire}: ${why}`, at);
+}
+
+/** The text of a string span (quotes included in the span). No closure: this runs for every string value. */
+function str(s: Src, vs: number, ve: number, flags: number): string {
+  return flags & ESCAPED ? (JSON.parse(slice(s, vs, ve)) as string) : slice(s, vs + 1, ve - 1);
 }
 
 /** One value of `row`'s kind from the span [vs, ve) (ESCAPED in `flags` when a string has escapes). */
@@ -66,31 +79,35 @@ function value(s: Src, row: Row, child: RestPlan | undefined, vs: number, ve: nu
   }
   const isNum = c === 45 || (c >= 48 && c <= 57);
   const isStr = c === 34;
-  const str = () => (flags & ESCAPED ? (JSON.parse(slice(s, vs, ve)) as string) : slice(s, vs + 1, ve - 1));
   switch (row.kind.t) {
     case 'decimal': {
-      if (isNum) return decimalAt(slice(s, vs, ve), 0, ve - vs);
-      const digits = isStr && !(flags & ESCAPED) ? slice(s, vs + 1, ve - 1) : '';
-      if (!JSON_NUMBER.test(digits)) wrong(row, 'expected a decimal (a JSON number or a string of one)', vs);
-      return decimalAt(digits, 0, digits.length);
+      if (isNum) return s.text !== undefined ? decimalAt(s.text, vs, ve) : decimalAt(slice(s, vs, ve), 0, ve - vs);
+      // exchange answers: the digits of a JSON number inside a plain string
+      if (!isStr || flags & ESCAPED || !numberSpan(b, vs + 1, ve - 1)) wrong(row, 'expected a decimal (a JSON number or a string of one)', vs);
+      return s.text !== undefined ? decimalAt(s.text, vs + 1, ve - 1) : decimalAt(slice(s, vs + 1, ve - 1), 0, ve - vs - 2);
     }
     case 'integer':
     case 'timestamp': {
-      const t = isNum ? slice(s, vs, ve) : '';
-      if (!/^-?\d{1,15}$/.test(t)) wrong(row, 'expected an integer', vs);
-      return Number(t);
+      if (!isNum || ve - vs - (c === 45 ? 1 : 0) > 15) wrong(row, 'expected an integer within 2^53', vs);
+      let x = 0;
+      for (let j = c === 45 ? vs + 1 : vs; j < ve; j++) {
+        const d = b[j];
+        if (d < 48 || d > 57) wrong(row, 'expected an integer', vs);
+        x = x * 10 + (d - 48);
+      }
+      return c === 45 ? -x : x;
     }
     case 'int64':
     case 'id': {
-      if (isStr && row.kind.t === 'id') return str();
-      const t = isNum ? slice(s, vs, ve) : isStr ? str() : '';
+      if (isStr && row.kind.t === 'id') return str(s, vs, ve, flags);
+      const t = isNum ? slice(s, vs, ve) : isStr ? str(s, vs, ve, flags) : '';
       if (!/^-?\d+$/.test(t)) wrong(row, `expected ${row.kind.t === 'id' ? 'a string or ' : ''}an integer`, vs);
       return t;
     }
     case 'string':
     case 'enum':
       if (!isStr) wrong(row, 'expected a string', vs);
-      return str(); // unknown enum values pass through, as on the socket
+      return str(s, vs, ve, flags); // unknown enum values pass through, as on the socket
     case 'boolean':
       if (c !== 116 && c !== 102) wrong(row, 'expected a boolean', vs);
       return c === 116;
@@ -115,9 +132,9 @@ function value(s: Src, row: Row, child: RestPlan | undefined, vs: number, ve: nu
 function decodeObject(s: Src, i: number, n: number, plan: RestPlan, out: unknown[], raw?: ReadonlySet<string>): number {
   const b = s.b;
   const end = scanObject(b, i, n, true);
-  // Copy the recorded keys: nested lists are scanned again and overwrite `found`.
+  // `found` is read in full before any nested list is scanned (which would overwrite it).
   const count = found.count;
-  const keys = found.keys.slice(0, count * 6);
+  const keys = found.keys;
   const table = plan.table;
   const spans = new Int32Array(table.length * 3).fill(-1);
   let extra: Record<string, unknown> | undefined;
@@ -139,10 +156,9 @@ function decodeObject(s: Src, i: number, n: number, plan: RestPlan, out: unknown
   for (let r = 0; r < table.length; r++) {
     const row = table[r];
     const vs = spans[3 * r];
-    if (vs < 0) {
-      if (!row.kind.nullable) wrong(row, 'missing', end);
-      o[row.name] = null;
-    } else o[row.name] = value(s, row, plan.children[r], vs, spans[3 * r + 1], spans[3 * r + 2]);
+    if (vs >= 0) o[row.name] = value(s, row, plan.children[r], vs, spans[3 * r + 1], spans[3 * r + 2]);
+    else if (row.kind.nullable) o[row.name] = null;
+    else wrong(row, 'missing', end);
   }
   if (extra) Object.assign(o, extra);
   out.push(Object.freeze(o));

@@ -61,7 +61,7 @@ describe('signed reads', () => {
       [done.uuid, 'done'],
     ]);
     expectServed(closed, (await signedServed(m, '/v1/orders/closed')).body, REST_ORDER);
-    expect(closed[1].executedVolume.toFixed()).toBe('0.001');
+    expect(closed[1].executedVolume!.toFixed()).toBe('0.001');
     expect(closed[1].tradesCount).toBe(2);
     expect((await rest.closedOrders({ states: ['done'] })).map((o) => o.uuid)).toEqual([done.uuid]);
     expect((await rest.closedOrders({ market: 'KRW-ETH' })).map((o) => o.uuid)).toEqual([cancelled.uuid]);
