@@ -13,6 +13,7 @@
  *
  * Eager rather than lazy (unlike the socket's views): REST answers are few and read whole.
  */
+import { isUtf8 } from 'node:buffer';
 import { decimalAt } from './decimal.js';
 import { UpbitDecodeError } from './errors.js';
 import { camelCase, type Row, type Table } from './fields.js';
@@ -175,10 +176,9 @@ function sameKey(b: Bytes, ks: number, ke: number, key: Buffer): boolean {
 function source(body: string | Uint8Array): Src {
   const b = typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const text = typeof body === 'string' ? body : b.toString('utf8');
-  if (text.length === b.length) return { b, text };
-  if (typeof body !== 'string' && text.includes('\uFFFD') && !Buffer.from(text, 'utf8').equals(b)) {
-    throw new UpbitDecodeError('DECODE_UTF8', 'REST body is not valid UTF-8');
-  }
+  // Equal lengths and no U+FFFD: every byte was one ASCII character (invalid bytes also decode to one character each).
+  if (text.length === b.length && (typeof body === 'string' || !text.includes('\uFFFD'))) return { b, text };
+  if (typeof body !== 'string' && !isUtf8(b)) throw new UpbitDecodeError('DECODE_UTF8', 'REST body is not valid UTF-8');
   return { b, text: undefined };
 }
 
