@@ -119,6 +119,18 @@ describe('acquire', () => {
     expect(order).toEqual([1, 2, 3, 4]);
   });
 
+  it('a slot that frees while someone waits goes to the waiter, not to a newcomer', async () => {
+    const { clock, limiter } = setup({ limits: { ticker: 1 }, marginMs: 0 });
+    await limiter.acquire('ticker');
+    const order: string[] = [];
+    void limiter.acquire('ticker').then(() => order.push('waiter'));
+    clock.t += 1000; // the slot is free, the waiter's timer has not run yet
+    expect(limiter.tryAcquire('ticker').ok).toBe(false);
+    void limiter.acquire('ticker').then(() => order.push('newcomer'));
+    await clock.advance(2000);
+    expect(order).toEqual(['waiter', 'newcomer']);
+  });
+
   it('fails with RATE_LIMITED when no slot comes before the deadline; the queue moves on', async () => {
     const { clock, limiter } = setup({ limits: { ticker: 1 }, marginMs: 0 });
     await limiter.acquire('ticker');

@@ -175,6 +175,14 @@ describe('rate limits', () => {
     expect(statuses(m)).toEqual([418]);
   });
 
+  it('no slot before the call\'s timeout: RATE_LIMITED at once, nothing sent', async () => {
+    const limiter = new RateLimiter({ limits: { candle: [{ limit: 1, windowMs: 60_000 }] } });
+    const { m, rest } = await setup({ limiter, timeoutMs: 1000 });
+    await rest.candles('1m', 'KRW-BTC');
+    await expect(rest.candles('1m', 'KRW-BTC')).rejects.toMatchObject({ name: 'UpbitRateLimitError', code: 'RATE_LIMITED', group: 'candle' });
+    expect(m.stats().rest.requests).toBe(1);
+  });
+
   it('reads Remaining-Req: a server with fewer left than we counted makes the next call wait', async () => {
     const m = await mock({ markets: ['KRW-BTC'], now: () => 1_000_000 }); // the mock's second never ends
     const limiter = new RateLimiter();
