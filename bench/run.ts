@@ -55,6 +55,7 @@ const CASES: CaseDef[] = [
   { name: 'memory', file: 'cases/memory.ts', gc: true, timeout: 150 },
   { name: 'bandwidth', file: 'cases/bandwidth.ts', timeout: 90 },
   { name: 'codec', file: 'codec.ts', timeout: 90, collect: collectCodec },
+  { name: 'rest-decode', file: 'cases/rest-decode.ts', timeout: 60 },
 ];
 
 // ─── running ────────────────────────────────────────────────────────────────────────────────────

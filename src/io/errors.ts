@@ -21,6 +21,10 @@ export type UpbitErrorCode =
   | 'CONNECTION'
   | 'UNAUTHORIZED'
   | 'RATE_LIMITED'
+  // REST calls (rest.ts)
+  | 'REST_ERROR'
+  | 'TIMEOUT'
+  | 'ABORTED'
   // user code and usage
   | 'CALLBACK'
   | 'USAGE'
@@ -187,5 +191,51 @@ export class UpbitBackpressureError extends UpbitError {
     this.subscription = subscription;
     this.policy = policy;
     this.dropped = counts.dropped;
+  }
+}
+
+// ─── REST (rest.ts, limiter.ts) ─────────────────────────────────────────────────────────────────
+
+/**
+ * A REST call answered 4xx/5xx with Upbit's body `{"error":{"name":400|"string","message":...}}`.
+ * `serverName` is a number on quotation endpoints and a string code on exchange ones (§6.2); both
+ * are null when the body was not Upbit's error shape (a proxy's HTML page, say).
+ */
+export class UpbitRestError extends UpbitError {
+  override readonly name = 'UpbitRestError';
+  readonly status: number;
+  readonly serverName: number | string | null;
+  readonly serverMessage: string | null;
+  constructor(status: number, serverName: number | string | null, serverMessage: string | null, path: string) {
+    super('REST_ERROR', `Upbit REST ${path} answered ${status}${serverName !== null ? ` ${serverName}` : ''}${serverMessage ? `: ${serverMessage}` : ''}`);
+    this.status = status;
+    this.serverName = serverName;
+    this.serverMessage = serverMessage;
+  }
+}
+
+/**
+ * The rate limiter (or Upbit, with 429/418) will not let a request through before the caller's
+ * deadline. `retryInMs` is how long until it would, when known.
+ */
+export class UpbitRateLimitError extends UpbitError {
+  override readonly name = 'UpbitRateLimitError';
+  readonly group: string;
+  readonly retryInMs: number | undefined;
+  /** The HTTP status that caused it (429, 418), undefined when the local limiter refused. */
+  readonly status: number | undefined;
+  constructor(group: string, message: string, retryInMs?: number, status?: number) {
+    super('RATE_LIMITED', message);
+    this.group = group;
+    this.retryInMs = retryInMs;
+    this.status = status;
+  }
+}
+
+/** A REST call ran out of time (`TIMEOUT`) or its `AbortSignal` fired (`ABORTED`). */
+export class UpbitAbortError extends UpbitError {
+  override readonly name = 'UpbitAbortError';
+  constructor(code: 'TIMEOUT' | 'ABORTED', message: string, cause?: unknown) {
+    super(code, message, { cause });
   }
 }

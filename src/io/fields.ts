@@ -202,7 +202,7 @@ export const MY_ORDER = [
   field('trade_fee', 'tf', nullable(DECIMAL)),
   field('is_maker', 'im', nullable(BOOLEAN)),
   field('identifier', 'id', nullable(STRING)),
-  field('smp_type', 'smpt', nullable(oneOf('reduce', 'cancel_maker', 'cancel_taker'))),
+  field('smp_type', 'smpt', nullable(oneOf('reduce', 'cancel_maker', 'cancel_taker', 'none'))),
   field('prevented_volume', 'pv', nullable(DECIMAL)),
   field('prevented_locked', 'pl', nullable(DECIMAL)),
   field('trade_timestamp', 'ttms', nullable(TIMESTAMP)),

@@ -7,3 +7,8 @@ export { encodeEvent, encodeBatch } from './encode.js';
 export * from './subscription.js';
 export * from './jwt.js';
 export * from './transport.js';
+export * from './limiter.js';
+export * from './rest-fields.js';
+export { decodeRestList } from './rest-decode.js';
+export type { RestDecodeOptions } from './rest-decode.js';
+export * from './rest.js';

@@ -22,6 +22,7 @@ import type { Prng } from './prng.js';
 
 export type OrderSide = 'bid' | 'ask';
 export type OrdType = 'limit' | 'price' | 'market' | 'best';
+export type SmpType = 'reduce' | 'cancel_maker' | 'cancel_taker' | 'none';
 
 export interface PlaceOrder {
   /** @default the first configured key */
@@ -35,6 +36,8 @@ export interface PlaceOrder {
   readonly volume?: string | number | Decimal;
   readonly identifier?: string;
   readonly timeInForce?: 'ioc' | 'fok' | 'post_only';
+  /** Self-match prevention; `none` turns it off (added 2026-11-09). @default 'cancel_maker' (Upbit's default) */
+  readonly smpType?: SmpType;
   /** Fills to split the order into right away; 0 leaves a limit order resting in `wait`. @default 1 */
   readonly fills?: number;
 }
@@ -58,6 +61,7 @@ export interface MockOrder {
   tradesCount: number;
   readonly identifier: string | null;
   readonly timeInForce: 'ioc' | 'fok' | 'post_only' | null;
+  readonly smpType: SmpType;
   readonly createdAt: number;
 }
 
@@ -128,6 +132,10 @@ export class Accounts {
   openOrders(accessKey: string): MockOrder[] {
     return [...this.orders.values()].filter((o) => o.accessKey === accessKey && o.state === 'wait');
   }
+  /** Done and cancelled orders, oldest first. */
+  closedOrders(accessKey: string): MockOrder[] {
+    return [...this.orders.values()].filter((o) => o.accessKey === accessKey && o.state !== 'wait');
+  }
 
   placeOrder(p: PlaceOrder): MockOrder {
     const accessKey = p.accessKey ?? this.wallets.keys().next().value!;
@@ -171,6 +179,7 @@ export class Accounts {
       tradesCount: 0,
       identifier: p.identifier ?? null,
       timeInForce: p.timeInForce ?? null,
+      smpType: p.smpType ?? 'cancel_maker',
       createdAt: this.market.now(),
     };
     this.orders.set(order.uuid, order);
@@ -301,7 +310,7 @@ export class Accounts {
       tradeFee: f?.fee ?? null,
       isMaker: f ? f.isMaker : null,
       identifier: o.identifier,
-      smpType: null,
+      smpType: o.smpType,
       preventedVolume: null,
       preventedLocked: ZERO,
       tradeTimestamp: f?.ts ?? null,

@@ -5,7 +5,7 @@
 import type { Announcement, Decimal, Orderbook, Ticker, Trade } from '../io/index.js';
 import type { Balance, MockOrder, PlaceOrder } from './account.js';
 import type { ConnectionInfo, MockEventName, MockEvents, ReceivedMessage, RestRecord } from './events.js';
-import type { DisconnectOptions, MalformedKind, RefuseOptions, Target } from './faults.js';
+import type { DisconnectOptions, MalformedKind, RefuseOptions, RestFailureOptions, Target } from './faults.js';
 import type { FloodOptions, FloodResult } from './flood.js';
 import type { MockKey } from './options.js';
 import type { AnnouncementInput } from './private-ws.js';
@@ -83,7 +83,11 @@ export interface MockUpbit extends AsyncDisposable {
   acceptConnections(): void;
   delayFrames(ms: number, target?: Target): void;
   duplicateFrames(on: boolean, target?: Target): void;
-  failRest(options: { status: number; count?: number }): void;
+  /** The next `count` REST requests get `status` (429: Upbit's body; 418: teapot body and `Retry-After`). */
+  failRest(options: RestFailureOptions): void;
+  /** Hold the next `count` REST requests unanswered (default: all) until `releaseRest()`. */
+  holdRest(count?: number): void;
+  releaseRest(): void;
   /** Forget every rate-limit counter and block. */
   resetLimits(): void;
 

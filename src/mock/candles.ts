@@ -45,11 +45,15 @@ export class CandleSeries {
   /** The current bar changed since it was last pushed. */
   dirty = false;
   lastPushSlot = -1;
-  constructor(readonly unitMs: number) {}
+  /** `startOf` gives the bar start of a time: a multiple of `unitMs` by default; calendar periods pass their own. */
+  constructor(
+    readonly unitMs: number,
+    private readonly startOf: (ts: number) => number = (ts) => ts - (ts % unitMs),
+  ) {}
 
   /** Fold one trade in; returns the bar it closed, if the trade opened a new one. */
   add(ts: number, price: bigint, volume: bigint, turnover: bigint): Bar | undefined {
-    const start = ts - (ts % this.unitMs);
+    const start = this.startOf(ts);
     const cur = this.current;
     if (cur && cur.start === start) {
       if (price > cur.high) cur.high = price;
@@ -68,10 +72,10 @@ export class CandleSeries {
     return cur;
   }
 
-  /** Newest first, current bar included: what REST candle endpoints list. */
-  latest(count: number): Bar[] {
+  /** Newest first, current bar included: what REST candle endpoints list; `before` (exclusive bar start) pages back. */
+  latest(count: number, before = Infinity): Bar[] {
     const all = this.current ? [...this.history, this.current] : [...this.history];
-    return all.slice(-count).reverse();
+    return all.filter((b) => b.start < before).slice(-count).reverse();
   }
 }
 
@@ -102,3 +106,25 @@ export function candleMessage(
     streamType,
   };
 }
+
+// ─── calendar periods (REST only: /v1/candles/weeks, months, years) ─────────────────────────────
+
+const DAY = 86_400_000;
+/** Weeks start on Monday 00:00 UTC (1970-01-01 was a Thursday). */
+export const startOfWeek = (ts: number): number => {
+  const day = Math.floor(ts / DAY);
+  return (day - ((day + 3) % 7)) * DAY;
+};
+export const startOfMonth = (ts: number): number => {
+  const d = new Date(ts);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+};
+export const startOfYear = (ts: number): number => Date.UTC(new Date(ts).getUTCFullYear(), 0, 1);
+
+/** The REST-only series beside the socket units: unit name → bar start. */
+export const PERIODS: Readonly<Record<'day' | 'week' | 'month' | 'year', (ts: number) => number>> = {
+  day: (ts) => ts - (ts % DAY),
+  week: startOfWeek,
+  month: startOfMonth,
+  year: startOfYear,
+};

@@ -49,6 +49,14 @@ export interface RefuseOptions {
   readonly status?: number;
 }
 
+export interface RestFailureOptions {
+  readonly status: number;
+  /** @default 1 */
+  readonly count?: number;
+  /** 418 and 429: the block length (sent as `Retry-After`, seconds rounded up). @default 1000 for 418 */
+  readonly retryAfterMs?: number;
+}
+
 export function select(hub: Hub, target: Target = 'all'): Connection[] {
   const open = [...hub.open];
   if (target === 'all') return open;
@@ -157,8 +165,24 @@ export class Faults {
     for (const c of select(this.hub, target)) c.duplicate = on;
   }
 
-  /** The next `count` REST requests fail with `status` (429 gets Upbit's rate-limit body). */
-  failRest(o: { status: number; count?: number }): void {
-    this.rest.failures.push({ status: o.status, count: o.count ?? 1 });
+  /**
+   * The next `count` REST requests fail with `status`: 429 gets Upbit's rate-limit body, 418 the
+   * teapot body with `Retry-After` (`retryAfterMs`, default 1000), anything else `{"error":{"name":status}}`.
+   */
+  failRest(o: RestFailureOptions): void {
+    if (!(Number.isInteger(o.status) && o.status >= 400 && o.status <= 599)) throw new RangeError('status must be 400-599');
+    const retryAfterMs = o.retryAfterMs ?? (o.status === 418 ? 1000 : undefined);
+    this.rest.failures.push({ status: o.status, count: o.count ?? 1, retryAfterMs });
+  }
+
+  /** Hold the next `count` REST requests unanswered (a server that hangs) until `releaseRest()`. */
+  holdRest(count = Infinity): void {
+    this.rest.hold = count;
+  }
+
+  /** Answer every held REST request and stop holding. */
+  releaseRest(): void {
+    this.rest.hold = 0;
+    for (const go of this.rest.held.splice(0)) go();
   }
 }

@@ -10,8 +10,8 @@
  *        ├─ onConnectLimit 'http-429' (default) ► HTTP 429 {"error":{"name":"Too Many Requests",...}}
  *        └─ 'error-frame' / 'close' ────────────► upgrade, then error frame and/or close 1008
  *   private path: JWT check (auth.ts)
- *        ├─ authFailure 'error-frame' (default) ► upgrade, {"error":{"name":"INVALID_AUTH",...}}, close 1008
- *        └─ 'http-401' ─────────────────────────► HTTP 401
+ *        ├─ authFailure 'http-401' (default) ───► HTTP 401 {"error":{"name":"INVALID_AUTH",...}}
+ *        └─ 'error-frame' ──────────────────────► upgrade, {"error":{"name":"INVALID_AUTH",...}}, close 1008
  *   otherwise ───────────────────────────────► ws upgrade ─► Connection ─► Hub
  */
 import { STATUS_CODES } from 'node:http';

@@ -67,3 +67,19 @@ export function wireFields<T extends Table>(
 export function wireName<T extends Table>(table: T, name: T[number]['name']): string {
   return table.find((r) => r.name === name)!.wire;
 }
+
+/**
+ * A REST object from a REST row table (src/io/rest-fields.ts): every row whose value is given,
+ * in table order, under its wire name (`code` goes out as `market`). Rows left undefined are
+ * omitted, as Upbit omits keys a unit does not have (`unit` on day candles, say).
+ */
+export function restObject<T extends Table>(
+  table: T,
+  values: { readonly [K in T[number]['name']]?: unknown },
+  mode: Mode = 'number',
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const v = values as Record<string, unknown>;
+  for (const row of table) if (v[row.name] !== undefined) out[row.wire] = convert(row, v[row.name], mode);
+  return out;
+}

@@ -20,7 +20,7 @@ import { CANDLE_UNITS } from '../io/index.js';
 import type { Candle, CandleType, Orderbook, Ticker, Trade } from '../io/index.js';
 import { BOOK_DEPTH, orderbookMessage } from './book.js';
 import type { Book, Level } from './book.js';
-import { candleMessage, CandleSeries, freeze, UNIT_MS } from './candles.js';
+import { candleMessage, CandleSeries, freeze, PERIODS, UNIT_MS } from './candles.js';
 import { DEFAULT_MARKETS, nextDown, nextUp, quoteOf, snapDown, supportedLevels } from './market-data.js';
 import type { MarketSpec } from './market-data.js';
 import { D, fromSats, SATS, toSats } from './num.js';
@@ -145,10 +145,16 @@ export class Market {
   lastTrade(code: string): Trade {
     return tradeMessage(code, this.state(code).last);
   }
-  /** The latest `count` trades, newest first. */
-  recentTrades(code: string, count: number): Trade[] {
-    return this.state(code)
-      .ticks.slice(-count)
+  /** The latest `count` trades, newest first; with `cursor` (a sequential_id), those older than it. */
+  recentTrades(code: string, count: number, cursor?: string): Trade[] {
+    const ticks = this.state(code).ticks;
+    let end = ticks.length;
+    if (cursor !== undefined) {
+      const at = ticks.findIndex((k) => tradeMessage(code, k).sequentialId === cursor);
+      end = at < 0 ? 0 : at;
+    }
+    return ticks
+      .slice(Math.max(0, end - count), end)
       .reverse()
       .map((k) => tradeMessage(code, k));
   }
@@ -229,7 +235,10 @@ export class Market {
       seq: 0,
       last: undefined as unknown as Tick,
       ticks: [],
-      series: new Map([...CANDLE_UNITS.map((u) => [u, new CandleSeries(UNIT_MS[u])] as const), [DAY_UNIT, new CandleSeries(DAY_MS)]]),
+      series: new Map([
+        ...CANDLE_UNITS.map((u) => [u, new CandleSeries(UNIT_MS[u])] as const),
+        ...Object.entries(PERIODS).map(([u, startOf]) => [u, new CandleSeries(DAY_MS, startOf)] as const),
+      ]),
     };
     this.tradeOnce(s, t0, undefined); // a first trade, so every stream has a snapshot from the start
     return s;
@@ -297,7 +306,7 @@ export class Market {
     );
     for (const [unit, series] of s.series) {
       const closed = series.add(t, price, volume, turnover);
-      if (unit === DAY_UNIT || !out) continue;
+      if (!(unit in UNIT_MS) || !out) continue; // day, week, month, year: REST only
       const type = `candle.${unit}` as CandleType;
       // A bar that closes with unpushed changes is pushed once more, so its last state is seen.
       if (closed && series.dirty) out.push({ type, code, message: () => candleMessage(type, code, closed, 'REALTIME', t) });

@@ -101,7 +101,7 @@ export interface MockOptions {
   readonly closeOnError?: boolean;
   /** API keys accepted on the private WS and exchange REST. @default [DEFAULT_MOCK_KEY] */
   readonly keys?: readonly MockKey[];
-  /** [U] A failed private handshake: upgrade then `INVALID_AUTH` frame and close, or HTTP 401. @default 'error-frame' */
+  /** [U] A failed private handshake: HTTP 401 with an `INVALID_AUTH` body (what ccxt #22696 observed), or upgrade then `INVALID_AUTH` frame and close 1008. @default 'http-401' */
   readonly authFailure?: 'error-frame' | 'http-401';
   /** Trading fee rate of the simulated account, by quote currency. @default `{ KRW: '0.0005', BTC: '0.0025', USDT: '0.0025' }` */
   readonly feeRates?: Readonly<Record<string, string>>;
@@ -174,7 +174,7 @@ export function resolveOptions(o: MockOptions = {}): Resolved {
     privatePublicTypes: o.privatePublicTypes ?? true,
     closeOnError: o.closeOnError ?? false,
     keys,
-    authFailure: o.authFailure ?? 'error-frame',
+    authFailure: o.authFailure ?? 'http-401',
     feeRates: { KRW: '0.0005', BTC: '0.0025', USDT: '0.0025', ...o.feeRates },
     limits:
       o.limits === false

@@ -14,7 +14,8 @@
  *   `type` unknown (myTrade, indicator, ...) or private on the public endpoint . INVALID_PARAM
  *   `codes` missing/empty on ticker/trade/orderbook/candle .................... NO_CODES
  *   `codes` not a list of strings; `codes` on myAsset; flags not booleans ...... WRONG_FORMAT
- *   lower-case / malformed code, bad `.N` depth, bad `level`, bad category ..... INVALID_PARAM
+ *   lower-case / malformed code, non-numeric `.N`, bad `level`, bad category ... INVALID_PARAM
+ *   (an orderbook `CODE.N` with an unsupported N is served 30 units, not refused)
  */
 import { ANNOUNCEMENT_CATEGORIES, assertMarketCode, DATA_TYPES, FORMATS, parseOrderbookCode, PRIVATE_TYPES } from '../io/index.js';
 import type { DataType, Format } from '../io/index.js';
@@ -196,10 +197,23 @@ function typeObject(o: Record<string, unknown>, opts: ParseOptions): TypeObject 
   return { type: t as DataType, codes, isOnlySnapshot, isOnlyRealtime, level, categories, includeBody };
 }
 
-/** Upper-case `QUOTE-BASE`, plus `.1/.5/.15/.30` on orderbook codes ([U]: what Upbit does with others). */
+/**
+ * An orderbook code with its optional `.N` depth suffix. N in 1/5/15/30 is that many units; any
+ * other positive integer N is served the full 30 units, not refused (Upbit's behaviour today).
+ */
+export function bookCode(raw: string): { code: string; depth: number | undefined } {
+  const m = /^(.*)\.([1-9][0-9]*)$/.exec(raw);
+  if (!m) return parseOrderbookCode(raw);
+  const { code, depth } = parseOrderbookCode(m[1]);
+  void depth;
+  const n = Number(m[2]);
+  return { code, depth: n === 1 || n === 5 || n === 15 || n === 30 ? n : 30 };
+}
+
+/** Upper-case `QUOTE-BASE`, plus `.N` on orderbook codes (unsupported N: 30 units). */
 function validCode(type: string, code: string, opts: ParseOptions): boolean {
   try {
-    if (type === 'orderbook') parseOrderbookCode(code);
+    if (type === 'orderbook') bookCode(code);
     else assertMarketCode(code);
     return true;
   } catch (e) {

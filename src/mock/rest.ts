@@ -4,12 +4,14 @@
  *
  * How to read this file: `createRestHandler` returns the `request` listener. For every request:
  *
- *   failRest queued? ─► that status        (fault injection)
+ *   holdRest? ────────► wait for releaseRest (fault injection: a server that does not answer)
+ *   failRest queued? ─► that status        (fault injection; 418 with Retry-After)
  *   unknown path ─────► 404                 method ≠ GET ─► 405
  *   limiter ──────────► 429 / 418 ([U] bodies below; 418 also sends Retry-After)
  *   exchange route ───► JWT (+ query_hash) ─► 401 {"error":{"name":"jwt_verification",...}}
  *   route ────────────► 200 JSON with exact decimals, gzip when asked (§13: quotation supports it)
  *
+ * `Remaining-Req: group=candles; min=600; sec=9` with today's group names (§7.2).
  * [U] 429 body: {"error":{"name":"too_many_requests","message":"Too many API requests."}};
  * [U] 418 body: {"error":{"name":"teapot","message":"... blocked for N ms"}}.
  */
@@ -24,9 +26,19 @@ import type { Market } from './market.js';
 import type { Resolved } from './options.js';
 import { findRoute, RestError } from './rest-routes.js';
 
+export interface RestFailure {
+  status: number;
+  count: number;
+  /** 418 (and 429 when given): the block length, sent as `Retry-After` and in the message. */
+  retryAfterMs?: number;
+}
+
 export interface RestState {
   /** Injected failures, consumed in order (`failRest`). */
-  readonly failures: { status: number; count: number }[];
+  readonly failures: RestFailure[];
+  /** The next this many requests are held unanswered until `releaseRest()` (`holdRest`). */
+  hold: number;
+  readonly held: (() => void)[];
   requests: number;
   breaches: number;
   teapots: number;
@@ -59,14 +71,24 @@ async function handle(deps: RestDeps, req: IncomingMessage, res: ServerResponse)
   const qi = rawUrl.indexOf('?');
   const path = qi < 0 ? rawUrl : rawUrl.slice(0, qi);
   const rawQuery = qi < 0 ? '' : rawUrl.slice(qi + 1);
+  if (state.hold > 0) {
+    state.hold--;
+    await new Promise<void>((resolve) => state.held.push(resolve));
+  }
   const failure = state.failures[0];
   if (failure) {
     if (--failure.count <= 0) state.failures.shift();
+    const headers: Record<string, string> = {};
+    if (failure.retryAfterMs !== undefined) headers['Retry-After'] = String(Math.ceil(failure.retryAfterMs / 1000));
+    if (failure.status === 418) state.teapots++;
+    if (failure.status === 429) state.breaches++;
     const body =
       failure.status === 429
         ? { error: { name: 'too_many_requests', message: 'Too many API requests.' } }
-        : { error: { name: failure.status, message: 'Injected failure' } };
-    return send(deps, req, res, failure.status, body);
+        : failure.status === 418
+          ? { error: { name: 'teapot', message: `Too many 429 responses: blocked for ${failure.retryAfterMs ?? 1000} ms.` } }
+          : { error: { name: failure.status, message: 'Injected failure' } };
+    return send(deps, req, res, failure.status, body, headers);
   }
   const found = findRoute(path);
   if (!found) return send(deps, req, res, 404, { error: { name: 404, message: 'Not Found' } });
@@ -76,9 +98,7 @@ async function handle(deps: RestDeps, req: IncomingMessage, res: ServerResponse)
   const exchange = route.group === 'default';
   const claimed = exchange ? deps.auth.claimedKey(req.headers.authorization) : undefined;
   const verdict = limiter.check(ip, route.group, claimed, req.headers.origin !== undefined);
-  const headers: Record<string, string> = {
-    'Remaining-Req': `group=${verdict.group}; min=1800; sec=${verdict.remaining}`,
-  };
+  const headers: Record<string, string> = { 'Remaining-Req': remainingReq(verdict.group, verdict.remaining) };
   if (verdict.status === 418) {
     state.teapots++;
     headers['Retry-After'] = String(Math.ceil(verdict.blockedForMs / 1000));
@@ -102,6 +122,14 @@ async function handle(deps: RestDeps, req: IncomingMessage, res: ServerResponse)
     if (!(e instanceof RestError)) throw e;
     send(deps, req, res, e.status, e.body(), headers);
   }
+}
+
+/** `Remaining-Req` group names as Upbit sends them today (§7.2): plural for candles and trades. */
+const HEADER_GROUP: Readonly<Record<string, string>> = { candle: 'candles', trade: 'trades' };
+
+/** `group=candles; min=600; sec=9` (exchange: `group=default; min=1800; sec=29`); `min` is a frozen legacy value. */
+export function remainingReq(group: string, remaining: number): string {
+  return `group=${HEADER_GROUP[group] ?? group}; min=${group === 'default' ? 1800 : 600}; sec=${remaining}`;
 }
 
 function send(

@@ -58,7 +58,7 @@ export async function startMockUpbit(options: MockOptions = {}): Promise<MockUpb
   const auth = new Auth(opts.keys);
   const connectLimiter = new ConnectLimiter(opts);
   const restLimiter = new RestLimiter(opts);
-  const restState: RestState = { failures: [], requests: 0, breaches: 0, teapots: 0, log: [] };
+  const restState: RestState = { failures: [], hold: 0, held: [], requests: 0, breaches: 0, teapots: 0, log: [] };
   const hs: HandshakeState = {
     connects: 0,
     accepted: 0,
@@ -169,6 +169,8 @@ export async function startMockUpbit(options: MockOptions = {}): Promise<MockUpb
     delayFrames: (ms, target) => faults.delayFrames(ms, target),
     duplicateFrames: (on, target) => faults.duplicateFrames(on, target),
     failRest: (o) => faults.failRest(o),
+    holdRest: (n) => faults.holdRest(n),
+    releaseRest: () => faults.releaseRest(),
     resetLimits() {
       connectLimiter.reset();
       restLimiter.reset();

@@ -9,7 +9,7 @@
  * the LIST_SUBSCRIPTIONS `result` (§2.4); `[U]` orderbook codes keep the suffix they were sent with.
  */
 import type { DataType, SubscriptionEntry } from '../io/index.js';
-import { parseOrderbookCode } from '../io/index.js';
+import { bookCode } from './requests.js';
 import { bookLevel, LEVEL_ZERO } from './market.js';
 import type { BookLevel } from './market.js';
 import type { Dec } from './num.js';
@@ -102,7 +102,7 @@ export class SubscriptionSet {
     const level = lvl.value;
     for (const requested of o.codes ?? []) {
       const { code, depth } =
-        o.type === 'orderbook' ? parseOrderbookCode(requested) : { code: requested, depth: undefined };
+        o.type === 'orderbook' ? bookCode(requested) : { code: requested, depth: undefined };
       const key = `${o.type}|${code}`;
       let list = this.byKey.get(key);
       if (!list) this.byKey.set(key, (list = []));

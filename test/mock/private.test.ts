@@ -41,8 +41,18 @@ describe('private handshake (JWT)', () => {
     ['no Authorization header', async () => ({})],
     ['no nonce', () => bearer('access-A', 'secret-A-0123456789', { nonce: '' })],
   ];
-  it.each(failures)('refuses %s with an INVALID_AUTH frame, then closes', async (_why, headers) => {
+  it.each(failures)('refuses %s with HTTP 401 and an INVALID_AUTH body (the default)', async (_why, headers) => {
     const m = await mock({ keys: KEYS });
+    const c = await connect(m.privateUrl, await headers(), true);
+    const r = await c.refused();
+    expect(r.status).toBe(401);
+    expect(JSON.parse(r.body).error.name).toBe('INVALID_AUTH');
+    expect(m.stats().authFailures).toBe(1);
+    expect(m.connections()).toEqual([]);
+  });
+
+  it.each(failures)('refuses %s with an INVALID_AUTH frame, then closes (authFailure: "error-frame")', async (_why, headers) => {
+    const m = await mock({ keys: KEYS, authFailure: 'error-frame' });
     const c = await connect(m.privateUrl, await headers());
     const f = (await c.next()).json();
     expect(f.error.name).toBe('INVALID_AUTH');
@@ -51,7 +61,7 @@ describe('private handshake (JWT)', () => {
   });
 
   it('refuses a reused nonce', async () => {
-    const m = await mock({ keys: KEYS });
+    const m = await mock({ keys: KEYS, authFailure: 'error-frame' });
     const opts = await bearer('access-A', 'secret-A-0123456789', { nonce: 'same-nonce' });
     const first = await connect(m.privateUrl, opts);
     first.send('PING');
@@ -60,16 +70,8 @@ describe('private handshake (JWT)', () => {
     expect((await again.next()).json().error.name).toBe('INVALID_AUTH');
   });
 
-  it('can refuse with HTTP 401 at the handshake instead (authFailure: "http-401")', async () => {
-    const m = await mock({ keys: KEYS, authFailure: 'http-401' });
-    const c = await connect(m.privateUrl, await bearer('access-A', 'wrong'), true);
-    const r = await c.refused();
-    expect(r.status).toBe(401);
-    expect(JSON.parse(r.body).error.name).toBe('INVALID_AUTH');
-  });
-
   it('ignores client messages on a refused connection', async () => {
-    const m = await mock({ keys: KEYS });
+    const m = await mock({ keys: KEYS, authFailure: 'error-frame' });
     const c = await connect(m.privateUrl, {});
     c.send([ticket(), { type: 'myAsset' }]);
     await c.closed;

@@ -37,7 +37,7 @@ describe('quotation REST', () => {
         CONCENTRATION_OF_SMALL_ACCOUNTS: false,
       },
     });
-    expect(plain.headers.get('remaining-req')).toBe('group=market; min=1800; sec=9');
+    expect(plain.headers.get('remaining-req')).toBe('group=market; min=600; sec=9');
   });
 
   it('/v1/ticker carries the same exact digits as the WS ticker', async () => {
@@ -140,12 +140,15 @@ describe('REST rate limits', () => {
     const { m, clock } = await clocked();
     for (let i = 9; i >= 0; i--) {
       const r = await rest(m, '/v1/ticker?markets=KRW-BTC');
-      expect(r.headers.get('remaining-req')).toBe(`group=ticker; min=1800; sec=${i}`);
+      expect(r.headers.get('remaining-req')).toBe(`group=ticker; min=600; sec=${i}`);
     }
     const over = await rest(m, '/v1/ticker?markets=KRW-BTC');
     expect(over.status).toBe(429);
-    expect(over.headers.get('remaining-req')).toBe('group=ticker; min=1800; sec=0');
+    expect(over.headers.get('remaining-req')).toBe('group=ticker; min=600; sec=0');
     expect((await rest(m, '/v1/orderbook?markets=KRW-BTC')).status).toBe(200); // another group
+    // Today's group names (§7.2): plural for candles and trades, quotation min=600.
+    expect((await rest(m, '/v1/candles/minutes/1?market=KRW-BTC')).headers.get('remaining-req')).toBe('group=candles; min=600; sec=9');
+    expect((await rest(m, '/v1/trades/ticks?market=KRW-BTC')).headers.get('remaining-req')).toBe('group=trades; min=600; sec=9');
     expect((await rest(m, '/v1/ticker?markets=KRW-BTC')).status).toBe(429);
     expect((await rest(m, '/v1/ticker?markets=KRW-BTC')).status).toBe(429); // third 429 within 10 s → blocked
     const teapot = await rest(m, '/v1/market/all');
@@ -232,6 +235,43 @@ describe('REST faults', () => {
     expect(limited.json.error.name).toBe('too_many_requests');
     expect((await rest(m, '/v1/market/all')).status).toBe(200);
     expect(m.restLog.map((r) => r.status)).toEqual([500, 500, 429, 200]);
+  });
+
+  it('failRest 418: the teapot body with its block duration and Retry-After', async () => {
+    const m = await mock();
+    m.failRest({ status: 418, retryAfterMs: 2500 });
+    const r = await rest(m, '/v1/ticker?markets=KRW-BTC');
+    expect(r.status).toBe(418);
+    expect(r.headers.get('retry-after')).toBe('3');
+    expect(r.json.error).toEqual({ name: 'teapot', message: 'Too many 429 responses: blocked for 2500 ms.' });
+    expect(m.stats().rest.teapots).toBe(1);
+    expect(() => m.failRest({ status: 200 })).toThrow(RangeError);
+  });
+
+  it('holdRest keeps requests unanswered until releaseRest', async () => {
+    const m = await mock();
+    m.holdRest(1);
+    let answered = false;
+    const held = rest(m, '/v1/market/all').then((r) => ((answered = true), r));
+    expect((await rest(m, '/v1/ticker?markets=KRW-BTC')).status).toBe(200); // only the first is held
+    expect(answered).toBe(false);
+    m.releaseRest();
+    expect((await held).status).toBe(200);
+  });
+
+  it('/v1/orderbook/instruments: tick size and supported levels as strings; weeks, months, years candles', async () => {
+    const m = await mock();
+    const r = await rest(m, '/v1/orderbook/instruments?markets=KRW-BTC,BTC-ETH');
+    expect(r.headers.get('remaining-req')).toBe('group=orderbook; min=600; sec=9');
+    expect(r.json).toEqual([
+      { market: 'KRW-BTC', quote_currency: 'KRW', tick_size: '1000', supported_levels: ['0', '1000', '10000', '100000', '1000000', '10000000'] },
+      { market: 'BTC-ETH', quote_currency: 'BTC', tick_size: '0.00000001', supported_levels: ['0'] },
+    ]);
+    for (const unit of ['weeks', 'months', 'years']) {
+      const c = await rest(m, `/v1/candles/${unit}?market=KRW-BTC`);
+      expect(c.status).toBe(200);
+      expect(c.json[0].first_day_of_period).toBe(c.json[0].candle_date_time_utc.slice(0, 10));
+    }
   });
 
   it('answers unknown paths with 404', async () => {

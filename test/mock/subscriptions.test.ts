@@ -94,6 +94,18 @@ describe('subscription semantics', () => {
     ]);
   });
 
+  it('serves 30 units for an unsupported depth suffix (CODE.N), not an error', async () => {
+    const m = await mock();
+    const c = await connect(m.url);
+    c.send([ticket(), { type: 'orderbook', codes: ['KRW-BTC.10', 'KRW-ETH.7'] }]);
+    const books = await c.take(2);
+    expect(books.map((b) => [b.code, b.orderbook_units.length])).toEqual([
+      ['KRW-BTC', 30],
+      ['KRW-ETH', 30],
+    ]);
+    expect(m.stats().requestErrors).toBe(0);
+  });
+
   it('sends nothing for an unsupported level (as Upbit documents)', async () => {
     const m = await mock();
     const c = await connect(m.url);
