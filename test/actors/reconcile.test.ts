@@ -346,6 +346,21 @@ describe('PrivateReconciler: an order filled during a reconnect gap reaches the 
   });
 });
 
+describe('PrivateReconciler: socket duplicates', () => {
+  it('a fill (trade uuid) and a state are told once even when the socket repeats them', async () => {
+    const { ex, socket, orders } = setup();
+    const o = ex.place('o1');
+    socket(socketOrder(o, 'wait'));
+    socket(socketOrder(o, 'wait'));
+    const f = ex.fill('o1', '0.1');
+    socket(socketOrder(f, 'trade', 't1'));
+    socket(socketOrder(f, 'trade', 't1'));
+    const g = ex.fill('o1', '0.1');
+    socket(socketOrder(g, 'trade', 't2'));
+    expect(orders('o1')).toEqual(['wait:socket', 'trade:socket', 'trade:socket']);
+  });
+});
+
 describe('PrivateReconciler: balances', () => {
   it('emits only the currencies that changed in the gap; a socket copy of them is dropped, real news is not', async () => {
     const { ex, rec, seen, socket, advance } = setup();
