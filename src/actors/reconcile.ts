@@ -228,7 +228,7 @@ export class PrivateReconciler {
       const [open, closed, accounts] = await Promise.all([rest.openOrders(signal), rest.closedOrders({ since }, signal), rest.accounts(signal)]);
       if (this.stopped) return false;
       const listed = new Set<string>();
-      // Closed first: an order that closed between the two calls must not go back to `wait`.
+      // Closed first: an order in both lists (it closed between the two calls) is told once, as closed.
       for (const o of [...closed, ...open]) {
         listed.add(o.uuid);
         this.applyOrder(o, startSeq, silent);

@@ -36,11 +36,14 @@ class FakeExchange implements PrivateRest {
   hold = false;
   private held: Deferred[] = [];
 
+  /** The answer describes the moment the request arrived, like a real server's; it may land later. */
   private async answer<T>(value: () => T): Promise<T> {
     this.calls++;
+    const failing = this.failing;
+    const v = value();
     if (this.hold) await new Promise<void>((resolve) => this.held.push({ resolve }));
-    if (this.failing) throw new Error('REST down');
-    return value();
+    if (failing) throw new Error('REST down');
+    return v;
   }
   release(): void {
     this.hold = false;
@@ -308,6 +311,16 @@ describe('PrivateReconciler: an order filled during a reconnect gap reaches the 
     expect(orders('o1')).toEqual(['wait:socket', 'done:rest', 'trade:socket']);
   });
 
+  it('an order that closed between the two list calls is told once, as closed', async () => {
+    const { ex, rec, advance, orders } = setup();
+    const open = ex.place('o1');
+    ex.fill('o1', '0.5');
+    ex.openOrders = async () => [open]; // the open list was read just before the fill
+    rec.socketDown();
+    await advance(5_000);
+    expect(orders('o1')).toEqual(['done:rest']);
+  });
+
   it('a partial fill of an order still open is told once, with its new executed volume', async () => {
     const { ex, rec, seen, socket, advance, orders } = setup();
     rec.socketUp();
@@ -379,6 +392,23 @@ describe('PrivateReconciler: balances', () => {
     expect(seen).toHaveLength(1);
     socket(socketAsset('BTC', '0.7', '0'));
     expect(seen).toHaveLength(2);
+  });
+
+  it('a balance the socket told after the REST request left is not overwritten by the older REST answer', async () => {
+    const { ex, rec, seen, socket, advance } = setup();
+    rec.socketUp();
+    await rec.idle();
+    rec.socketDown();
+    ex.balances.set('KRW', { balance: '900000', locked: '100000' }); // changed in the gap
+    ex.balances.set('BTC', { balance: '0.1', locked: '0' });
+    await advance(1_000);
+    ex.hold = true;
+    rec.socketUp(); // the reconcile reads the balances now...
+    socket(socketAsset('KRW', '800000', '100000')); // ...then the socket tells a newer KRW balance
+    ex.release();
+    await rec.idle();
+    const got = seen.map((e) => `${(e as { source?: string }).source ?? 'socket'}:${(e as MyAsset).assets.map((a) => `${a.currency}=${a.balance.toFixed()}`).join(',')}`);
+    expect(got).toEqual(['socket:KRW=800000', 'rest:BTC=0.1']);
   });
 
   it('a silent baseline does not count as told: the first socket event of a currency is delivered', async () => {
