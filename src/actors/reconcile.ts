@@ -148,6 +148,14 @@ export class PrivateReconciler {
     this.kick(!this.primed);
   }
 
+  /** No private wishes any more (the hub closes the socket on purpose): no polling; memory kept for the next `socketUp`. */
+  pause(): void {
+    if (this.state === 'stopped') return;
+    this.state = 'idle';
+    this.isPolling = false;
+    this.setTimer(undefined);
+  }
+
   /** A socket myOrder / myAsset: true to deliver it, false when it tells nothing new (drop it). */
   ingest(msg: MyOrder | MyAsset): boolean {
     const seq = ++this.seq;

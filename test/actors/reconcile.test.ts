@@ -243,6 +243,16 @@ describe('PrivateReconciler: polling while the private socket is down', () => {
     expect(rec.metrics.passes).toBe(3);
   });
 
+  it('pause(): a socket closed on purpose is not polled', async () => {
+    const { ex, rec, advance } = setup();
+    rec.socketDown();
+    await advance(5_000);
+    rec.pause();
+    await advance(60_000);
+    expect(ex.calls).toBe(3);
+    expect(rec.polling).toBe(false);
+  });
+
   it('stop(): no timers, and an answer under way is dropped', async () => {
     const { ex, rec, seen, advance } = setup();
     ex.place('o1');
