@@ -229,7 +229,7 @@ export class Router {
  * A proxy over the original view (every other field is read from it, with it as the receiver),
  * whose totals are the exact sums of the units it keeps, as Upbit's totals are of the units it sends.
  */
-export function truncateBook(msg: Stamped<Orderbook>, depth: number): Stamped<Orderbook> {
+export function truncateBook<T extends Orderbook>(msg: T, depth: number): T {
   const units = msg.orderbookUnits;
   if (units.length <= depth) return msg;
   const kept = Object.freeze(units.slice(0, depth));

@@ -15,6 +15,8 @@ export type UpbitErrorCode =
   | 'INVALID_CODE'
   | 'INVALID_TYPE'
   | 'INVALID_OPTION'
+  // a well-formed market code that Upbit does not list
+  | 'UNKNOWN_MARKET'
   // the server said no (Upbit's own names, §6.1)
   | 'SERVER_ERROR'
   // connection and auth
@@ -56,7 +58,7 @@ export class UpbitDecodeError extends UpbitError {
 /** A subscription wish is malformed (bad market code, depth suffix where none is allowed, codes on myAsset...). */
 export class UpbitValidationError extends UpbitError {
   override readonly name = 'UpbitValidationError';
-  constructor(code: Extract<UpbitErrorCode, `INVALID_${string}`>, message: string) {
+  constructor(code: Extract<UpbitErrorCode, `INVALID_${string}`> | 'UNKNOWN_MARKET', message: string) {
     super(code, message);
   }
 }
