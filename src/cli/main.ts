@@ -31,12 +31,12 @@ export async function runStart(argv: readonly string[], io: CliIo = processIo())
     seconds: { type: 'string' },
     rate: { type: 'string', default: '4' },
     inspect: { type: 'boolean', default: false },
+    'no-inspect': { type: 'boolean', default: false },
   });
   if (values.help) return 'help';
   const codes = (values.markets as string).split(',').map((s) => s.trim()).filter(Boolean);
   const url = (values.url as string | undefined) ?? io.env.UPBIT_URL ?? (values.real ? REAL_URL : undefined);
-  const line = (text: string) => io.out.write(`${text}\n`);
-  const watch = await startWatch(
+  return startWatch(
     {
       codes,
       orderbook: true,
@@ -45,14 +45,12 @@ export async function runStart(argv: readonly string[], io: CliIo = processIo())
       url,
       mock: url ? undefined : { rate: numberOption('rate', values.rate as string, 0.1)! },
       seconds: numberOption('seconds', values.seconds as string | undefined),
-      inspect: values.inspect === true,
+      inspect: values['no-inspect'] !== true, // the demo serves the inspector page unless told not to
       plain: 'summary',
+      banner: (wsUrl, mock) => (mock ? `mock Upbit exchange on ${wsUrl} (use --real or UPBIT_URL for the real one)` : `connecting to ${wsUrl}`),
     },
     io,
   );
-  if (watch.mock) line(`mock Upbit exchange on ${watch.mock.url} (use --real or UPBIT_URL for the real one)`);
-  else line(`connecting to ${url}`);
-  return watch;
 }
 
 async function launch(command: Command, rest: readonly string[], io: CliIo): Promise<Watch | 'help' | number> {
@@ -91,9 +89,6 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       return 0;
     }
     if (typeof result === 'number') return result;
-    if (command === 'start' || command === 'watch') {
-      if (rest.includes('--inspect')) io.err('upbit-ws: the inspector page is not available yet');
-    }
     return await result.done;
   } catch (err) {
     io.err(errorLine(err));

@@ -43,14 +43,15 @@ options:
   --rest-url URL     REST base (default: https://api.upbit.com)
   --mock             run an embedded mock exchange and watch it
   --seconds N        stop after N seconds (exit code 0)
-  --inspect          serve the live inspector page on 127.0.0.1 and print its address
+  --inspect          serve the live inspector page (actor tree, states, events) on
+                     127.0.0.1 and print its address
   -h, --help         this text`,
 
   start: `usage: upbit-ws start [options]
 
 The demo: several components (a ticker board, a trade tape, an orderbook panel) share one
-connection of one hub and feed a live board. Against an embedded mock exchange unless
---real, --url or UPBIT_URL says otherwise.
+connection of one hub and feed a live board, and the inspector page shows the actors.
+Against an embedded mock exchange unless --real, --url or UPBIT_URL says otherwise.
 
 options:
   --real             watch the real Upbit (wss://api.upbit.com/websocket/v1)
@@ -58,7 +59,8 @@ options:
   --markets A,B,...  market codes (default KRW-BTC,KRW-ETH,KRW-XRP,KRW-SOL)
   --rate N           trades per second per market of the embedded mock (default 4)
   --seconds N        stop after N seconds (exit code 0)
-  --inspect          serve the live inspector page on 127.0.0.1 and print its address
+  --no-inspect       do not serve the live inspector page (served by default on
+                     127.0.0.1, its address printed)
   -h, --help         this text`,
 
   mock: `usage: upbit-ws mock [options]

@@ -21,6 +21,7 @@ import {
 } from '../io/index.js';
 import { createUpbitHub, type UpbitHub } from '../actors/hub.js';
 import { Board, Screen, plainLine, type OutStream } from './board.js';
+import { createInspectServer } from './inspect-server.js';
 import { numberOption, parseCommandArgs } from './usage.js';
 
 export const REAL_URL = 'wss://api.upbit.com/websocket/v1';
@@ -40,6 +41,8 @@ export interface WatchConfig {
   inspect: boolean;
   /** Off a terminal: one line per event ('events', watch) or one summary line per second ('summary', start). */
   plain: 'events' | 'summary';
+  /** A first line (start: where the data comes from). */
+  banner?: (url: string, mock: MockUpbit | undefined) => string;
 }
 
 /** Where a command reads its environment and writes its output; tests pass their own. */
@@ -58,6 +61,8 @@ export interface Watch {
   stop(): Promise<void>;
   /** The exit code, once stopped. */
   readonly done: Promise<number>;
+  /** The inspector page, with --inspect. */
+  readonly inspectorUrl: string | undefined;
 }
 
 export function parseWatchArgs(argv: readonly string[]): WatchConfig | 'help' {
@@ -181,7 +186,18 @@ async function run(config: WatchConfig, io: CliIo, mock: MockUpbit | undefined):
     credentials = { accessKey, secretKey };
   }
   await probe(url);
-  const hub = createUpbitHub({ url, privateUrl, restUrl: mock?.restUrl ?? config.restUrl, credentials, format: 'SIMPLE' });
+  // The inspector page sees this hub's actors through `inspect` (redacted copies only).
+  let hubRef: UpbitHub | undefined;
+  const inspector = config.inspect ? createInspectServer({ status: () => hubRef?.status() }) : undefined;
+  const hub = createUpbitHub({ url, privateUrl, restUrl: mock?.restUrl ?? config.restUrl, credentials, format: 'SIMPLE', inspect: inspector?.inspect });
+  hubRef = hub;
+  let page: { url: string; close(): Promise<void> } | undefined;
+  try {
+    page = await inspector?.listen();
+  } catch (err) {
+    await hub.stop();
+    throw new UpbitConnectionError(`cannot serve the inspector on 127.0.0.1: ${(err as Error).message}`, err);
+  }
 
   const tty = io.out.isTTY === true;
   const board = new Board(config.codes, config, Date.now());
@@ -210,6 +226,7 @@ async function run(config: WatchConfig, io: CliIo, mock: MockUpbit | undefined):
       io.out.off?.('error', onOutError);
       if (tty) screen.end();
       await hub.stop();
+      await page?.close();
       await mock?.close();
       resolveDone(exitCode);
     })());
@@ -224,6 +241,9 @@ async function run(config: WatchConfig, io: CliIo, mock: MockUpbit | undefined):
     if (tty) board.warning = `${err.code}: ${err.message}`;
     else io.err(`upbit-ws: warning: ${err.code}: ${err.message}`);
   });
+
+  if (config.banner) line(config.banner(url, mock));
+  if (page) line(`inspector ${page.url}`);
 
   const event = (kind: 'ticker' | 'trade' | 'orderbook' | 'myOrder') => (e: never) => {
     if (!tty && config.plain === 'events') line(plainLine(kind, e));
@@ -270,5 +290,5 @@ async function run(config: WatchConfig, io: CliIo, mock: MockUpbit | undefined):
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   }
-  return { hub, mock, stop, done };
+  return { hub, mock, stop, done, inspectorUrl: page?.url };
 }

@@ -26,6 +26,10 @@ describe('upbit-ws start', () => {
   it('prints live KRW prices from several components sharing one connection of the embedded mock', async () => {
     const { io, text, errors } = fakeIo(false);
     const w = started(await runStart(['--markets', 'KRW-BTC,KRW-ETH', '--rate', '20'], io));
+    // The inspector page is served by default, its address printed right after the source.
+    expect(text()).toMatch(/^mock Upbit exchange on ws:\/\/127\.0\.0\.1:\d+\/websocket\/v1 .*\ninspector http:\/\/127\.0\.0\.1:\d+\/\n/);
+    expect(text()).toContain(`inspector ${w.inspectorUrl}\n`);
+    expect((await fetch(w.inspectorUrl!)).status).toBe(200);
     const line = await waitFor(
       () => text().split('\n').find((l) => /KRW-BTC \d+ \([+-]\d+\.\d\d%\)/.test(l) && /KRW-ETH \d+ /.test(l) && /\| book KRW-BTC \d+ \/ \d+$/.test(l)),
       { timeoutMs: 10_000, message: 'a summary line with both prices and the top of book' },
@@ -42,6 +46,13 @@ describe('upbit-ws start', () => {
     expect(await w.done).toBe(0);
     expect(w.hub.status().components).toBe(0);
     expect(errors).toEqual([]);
+  });
+
+  it('--no-inspect serves no page', async () => {
+    const { io, text } = fakeIo(false);
+    const w = started(await runStart(['--markets', 'KRW-BTC', '--no-inspect'], io));
+    expect(w.inspectorUrl).toBeUndefined();
+    expect(text()).not.toMatch(/inspector/);
   });
 
   it('--help returns help and starts nothing', async () => {
