@@ -202,11 +202,11 @@ async function run(config: WatchConfig, io: CliIo, mock: MockUpbit | undefined):
   const tty = io.out.isTTY === true;
   const board = new Board(config.codes, config, Date.now());
   const screen = new Screen(io.out);
+  let exitCode = 0;
+  let stopping: Promise<void> | undefined;
   const line = (text: string) => {
     if (!stopping) io.out.write(`${text}\n`);
   };
-  let exitCode = 0;
-  let stopping: Promise<void> | undefined;
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
   const timers: ReturnType<typeof setInterval>[] = [];
@@ -248,17 +248,23 @@ async function run(config: WatchConfig, io: CliIo, mock: MockUpbit | undefined):
   const event = (kind: 'ticker' | 'trade' | 'orderbook' | 'myOrder') => (e: never) => {
     if (!tty && config.plain === 'events') line(plainLine(kind, e));
   };
+  // One component per panel: they share the hub's one public (and one private) connection.
   const onError = { onError: fail };
-  const tickerBoard = hub.client('ticker-board');
-  await tickerBoard.subscribeTicker(config.codes, (t) => (board.onTicker(t), event('ticker')(t as never)), onError);
-  if (config.trades) {
-    await hub.client('trade-tape').subscribeTrade(config.codes, (t) => (board.onTrade(t), event('trade')(t as never)), onError);
-  }
-  if (config.orderbook) {
-    await hub.client('orderbook-panel').subscribeOrderbook(config.codes, (b) => (board.onOrderbook(b), event('orderbook')(b as never)), { ...onError, depth: 5 });
-  }
-  if (config.private) {
-    await hub.client('my-orders').subscribeMyOrder(undefined, (o) => (board.onMyOrder(o), event('myOrder')(o as never)), onError);
+  try {
+    await hub.client('ticker-board').subscribeTicker(config.codes, (t) => (board.onTicker(t), event('ticker')(t as never)), onError);
+    if (config.trades) {
+      await hub.client('trade-tape').subscribeTrade(config.codes, (t) => (board.onTrade(t), event('trade')(t as never)), onError);
+    }
+    if (config.orderbook) {
+      const panel = hub.client('orderbook-panel');
+      await panel.subscribeOrderbook(config.codes, (b) => (board.onOrderbook(b), event('orderbook')(b as never)), { ...onError, depth: 5 });
+    }
+    if (config.private) {
+      await hub.client('my-orders').subscribeMyOrder(undefined, (o) => (board.onMyOrder(o), event('myOrder')(o as never)), onError);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
   }
 
   const connection = () => {
