@@ -1,8 +1,15 @@
 #!/usr/bin/env node
-// The published CLI runs the compiled code (npm run build); in this repository use `npm start`.
+// The `upbit-ws` command. It runs the compiled code in dist/, which `npm install` builds in a
+// clone (the `prepare` script) and which a published package ships. Every failure is one line on
+// stderr and a non-zero exit code (src/cli/main.ts), never a stack trace.
 import { main } from '../dist/cli/main.js';
 
-main(process.argv.slice(2)).catch((err) => {
-  process.stderr.write(`${err?.stack ?? String(err)}\n`);
-  process.exitCode = 1;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`upbit-ws: ${err?.message ?? String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,108 +1,104 @@
 /**
- * The `upbit-ws` command line.
+ * The `upbit-ws` command line: `start`, `watch`, `mock` (usage.ts has every option).
  *
- *   upbit-ws start [--real] [--url wss://...] [--markets KRW-BTC,KRW-ETH] [--seconds N]
- *       Live prices through the hub: several components (a ticker board, a trade tape, an
- *       orderbook panel) share one connection. Against the embedded mock exchange by default;
- *       `--real` (or UPBIT_URL) points it at Upbit.
- *   upbit-ws mock [--port 8080] [--markets ...] [--rate 50]
- *       Run the mock exchange until Ctrl-C.
+ * How to read: `main(argv, io)` dispatches and returns the exit code; it is the only place that
+ * catches: any error becomes ONE line on stderr (`errorLine`) and an exit code (0 done, 1
+ * connection/auth, 2 bad input), never a stack trace. `runStart` is the main job (`npm start`):
+ * the watch engine (watch.ts) with several markets and every panel, against an embedded mock
+ * unless `--real`, `--url` or UPBIT_URL. The bottom lines run `main` when this file is the
+ * program (tsx src/cli/main.ts, or bin/upbit-ws.js through dist/).
  */
-import { parseArgs } from 'node:util';
-import type { Ticker, Orderbook } from '../io/index.js';
-import { createUpbitHub, type UpbitHub } from '../actors/hub.js';
-import type { Stamped } from '../actors/router.js';
+import { UpbitValidationError } from '../io/index.js';
+import { USAGE, numberOption, parseCommandArgs, type Command } from './usage.js';
+import { REAL_URL, errorLine, exitCodeOf, parseWatchArgs, startWatch, type CliIo, type Watch } from './watch.js';
 
-const REAL_URL = 'wss://api.upbit.com/websocket/v1';
+export type { CliIo, Watch } from './watch.js';
 
-export async function runStart(argv: string[], out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)) {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      real: { type: 'boolean', default: false },
-      url: { type: 'string' },
-      markets: { type: 'string', default: 'KRW-BTC,KRW-ETH,KRW-XRP,KRW-SOL' },
-      seconds: { type: 'string' },
-      rate: { type: 'string', default: '4' },
+const DEFAULT_MARKETS = 'KRW-BTC,KRW-ETH,KRW-XRP,KRW-SOL';
+
+export const processIo = (): CliIo => ({
+  out: process.stdout,
+  err: (line) => process.stderr.write(`${line}\n`),
+  env: process.env,
+});
+
+/** `upbit-ws start`: returns the running watch, or 'help' when --help was asked. */
+export async function runStart(argv: readonly string[], io: CliIo = processIo()): Promise<Watch | 'help'> {
+  const { values } = parseCommandArgs('start', argv, {
+    real: { type: 'boolean', default: false },
+    url: { type: 'string' },
+    markets: { type: 'string', default: DEFAULT_MARKETS },
+    seconds: { type: 'string' },
+    rate: { type: 'string', default: '4' },
+    inspect: { type: 'boolean', default: false },
+    'no-inspect': { type: 'boolean', default: false },
+  });
+  if (values.help) return 'help';
+  const codes = (values.markets as string).split(',').map((s) => s.trim()).filter(Boolean);
+  const url = (values.url as string | undefined) ?? io.env.UPBIT_URL ?? (values.real ? REAL_URL : undefined);
+  return startWatch(
+    {
+      codes,
+      orderbook: true,
+      trades: true,
+      private: false,
+      url,
+      mock: url ? undefined : { rate: numberOption('rate', values.rate as string, 0.1)! },
+      seconds: numberOption('seconds', values.seconds as string | undefined),
+      inspect: values['no-inspect'] !== true, // the demo serves the inspector page unless told not to
+      plain: 'summary',
+      banner: (wsUrl, mock) => (mock ? `mock Upbit exchange on ${wsUrl} (use --real or UPBIT_URL for the real one)` : `connecting to ${wsUrl}`),
     },
-  });
-  const markets = values.markets!.split(',').map((s) => s.trim()).filter(Boolean);
-  const url = values.url ?? process.env.UPBIT_URL ?? (values.real ? REAL_URL : undefined);
-
-  let mock: { url: string; close(): Promise<void> } | undefined;
-  let wsUrl = url;
-  if (!wsUrl) {
-    const { startMockUpbit } = await import('../mock/index.js');
-    mock = await startMockUpbit({ rate: Number(values.rate) });
-    wsUrl = mock.url;
-    out(`mock Upbit exchange on ${mock.url} (use --real or UPBIT_URL for the real one)`);
-  } else {
-    out(`connecting to ${wsUrl}`);
-  }
-
-  const hub: UpbitHub = createUpbitHub({ url: wsUrl, format: 'SIMPLE' });
-  hub.onError((err) => out(`error: ${err.name} ${err.code}: ${err.message}`));
-  const board = hub.client('ticker-board');
-  const tape = hub.client('trade-tape');
-  const book = hub.client('orderbook-panel');
-
-  const last = new Map<string, Stamped<Ticker>>();
-  let trades = 0;
-  let spread = '';
-  await board.subscribeTicker(markets, (t) => {
-    last.set(t.code, t);
-  });
-  await tape.subscribeTrade(markets, () => {
-    trades++;
-  });
-  await book.subscribeOrderbook([markets[0]], (b: Stamped<Orderbook>) => {
-    const top = b.orderbookUnits[0];
-    if (top) spread = `${b.code} ${top.bidPrice.toString()} / ${top.askPrice.toString()}`;
-  }, { depth: 5 });
-
-  const print = () => {
-    if (last.size === 0) return;
-    const cells = markets
-      .map((m) => last.get(m))
-      .filter((t): t is Stamped<Ticker> => t !== undefined)
-      .map((t) => `${t.code} ${t.tradePrice.toString()} (${t.signedChangeRate.mul(100).toFixed(2)}%)`);
-    out(`${new Date().toISOString().slice(11, 19)}  ${cells.join('  ')}  | trades ${trades} | book ${spread}`);
-  };
-  const timer = setInterval(print, 1000);
-
-  let stopping = false;
-  const onSignal = () => void stop();
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    clearInterval(timer);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await hub.stop();
-    await mock?.close();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  if (values.seconds) setTimeout(() => void stop(), Number(values.seconds) * 1000).unref();
-  return { stop, hub };
+    io,
+  );
 }
 
-export async function main(argv: string[]): Promise<void> {
-  const [command = 'start', ...rest] = argv;
-  if (command === 'start') await runStart(rest);
-  else if (command === 'mock') {
-    const { runMockCli } = await import('./mock.js');
-    await runMockCli(rest);
-  } else {
-    process.stderr.write(`usage: upbit-ws start [--real] [--url URL] [--markets A,B] | upbit-ws mock [--port N]\n`);
-    process.exitCode = 2;
+async function launch(command: Command, rest: readonly string[], io: CliIo): Promise<Watch | 'help' | number> {
+  if (command === 'start') return runStart(rest, io);
+  if (command === 'watch') {
+    const config = parseWatchArgs(rest);
+    return config === 'help' ? 'help' : startWatch(config, io);
+  }
+  const { parseMockArgs, runMockCli } = await import('./mock.js');
+  if (rest.includes('--help') || rest.includes('-h')) return 'help';
+  try {
+    parseMockArgs(rest); // bad options fail here, before anything starts
+  } catch (err) {
+    throw new UpbitValidationError('INVALID_OPTION', `${(err as Error).message.split('. ')[0]} (see upbit-ws mock --help)`);
+  }
+  await runMockCli(rest, { out: (l) => io.out.write(`${l}\n`) });
+  return 0;
+}
+
+/** Run one command; resolves with its exit code. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    const topic = first === 'help' && rest[0] && rest[0] in USAGE ? (rest[0] as Command) : 'main';
+    io.out.write(`${USAGE[topic]}\n`);
+    return 0;
+  }
+  try {
+    if (!['start', 'watch', 'mock'].includes(first)) {
+      throw new UpbitValidationError('INVALID_OPTION', `unknown command ${JSON.stringify(first)} (see upbit-ws --help)`);
+    }
+    const command = first as Command;
+    const result = await launch(command, rest, io);
+    if (result === 'help') {
+      io.out.write(`${USAGE[command]}\n`);
+      return 0;
+    }
+    if (typeof result === 'number') return result;
+    return await result.done;
+  } catch (err) {
+    io.err(errorLine(err));
+    return exitCodeOf(err);
   }
 }
 
-const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
-if (isMain) {
-  main(process.argv.slice(2)).catch((err) => {
-    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = 1;
+const entry = process.argv[1]?.replace(/\\/g, '/') ?? '';
+if (/\/src\/cli\/main\.ts$/.test(entry)) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
   });
 }
