@@ -34,13 +34,14 @@ export interface LoadedMachine {
 const isMachine = (v: unknown): v is AnyStateMachine =>
   typeof v === 'object' && v !== null && 'root' in v && 'config' in v && typeof (v as { transition?: unknown }).transition === 'function';
 
-/** Every machine exported by `src/machines/*.machine.ts`, in file order. */
+/** Every machine exported by `src/machines/*.machine.ts`, by file, then by export name (a module's key order differs between loaders). */
 export async function loadMachines(dir = MACHINES_DIR): Promise<LoadedMachine[]> {
   const files = readdirSync(dir).filter((f) => f.endsWith('.machine.ts')).sort();
   const out: LoadedMachine[] = [];
   for (const file of files) {
     const mod = (await import(pathToFileURL(join(dir, file)).href)) as Record<string, unknown>;
-    for (const [exportName, value] of Object.entries(mod)) if (isMachine(value)) out.push({ file, exportName, machine: value });
+    const names = Object.keys(mod).sort();
+    for (const exportName of names) if (isMachine(mod[exportName])) out.push({ file, exportName, machine: mod[exportName] as AnyStateMachine });
   }
   return out;
 }

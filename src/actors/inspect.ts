@@ -36,7 +36,18 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
-const idOf = (ref: { sessionId: string }): string => (ref as { id?: string }).id ?? ref.sessionId;
+const idOf = (ref: { sessionId: string }): string => (ref as { path?: string }).path ?? (ref as { id?: string }).id ?? ref.sessionId;
+
+type RefLike = { id?: string; sessionId: string; _parent?: RefLike };
+/**
+ * `supervisor/publicConnection/recovery`: an actor's ids from the root down. Ids are unique among
+ * siblings only (both connections have a `recovery` child); the path is unique in the tree.
+ */
+export function actorPath(ref: RefLike): string {
+  const ids: string[] = [];
+  for (let r: RefLike | undefined = ref; r; r = r._parent) ids.push(r.id ?? r.sessionId);
+  return ids.reverse().join('/');
+}
 
 export interface TraceEvent {
   at: number;
@@ -77,14 +88,20 @@ export function redactInspection(
       const s = ev.actorRef.getSnapshot() as { value?: unknown; status?: string; context?: unknown };
       return { value: s?.value, status: s?.status, context: redact(s?.context) };
     };
-    const actorRef = { id: idOf(ev.actorRef), sessionId: ev.actorRef.sessionId, getSnapshot: safeSnapshot };
+    const raw = ev.actorRef as unknown as RefLike;
+    const parent = raw._parent ? { id: raw._parent.id, sessionId: raw._parent.sessionId, path: actorPath(raw._parent) } : undefined;
+    // Only ids, the path and the parent's ids: never the real ref, whose `.system` reaches every actor.
+    const actorRef = { id: raw.id ?? raw.sessionId, sessionId: raw.sessionId, path: actorPath(raw), _parent: parent, getSnapshot: safeSnapshot };
     const copy: Record<string, unknown> = { ...ev, actorRef, rootId: ev.rootId };
     if ('event' in ev) copy.event = redact(ev.event);
     if ('snapshot' in ev) {
       const s = ev.snapshot as { value?: unknown; status?: string; context?: unknown };
       copy.snapshot = { value: s.value, status: s.status, context: redact(s.context) };
     }
-    if ('sourceRef' in ev && ev.sourceRef) copy.sourceRef = { id: idOf(ev.sourceRef), sessionId: ev.sourceRef.sessionId };
+    if ('sourceRef' in ev && ev.sourceRef) {
+      const src = ev.sourceRef as unknown as RefLike;
+      copy.sourceRef = { id: src.id ?? src.sessionId, sessionId: src.sessionId, path: actorPath(src) };
+    }
     try {
       next(copy as unknown as InspectionEvent);
     } catch {

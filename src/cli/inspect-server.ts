@@ -82,39 +82,19 @@ interface Live {
   status: string;
 }
 
-/** Top-level children of the supervisor, known by name; others find their parent by talking to it. */
-const SUPERVISED = /^(public|private)(Connection|Subscription)$|^jwt$|^components$/;
-const CONNECTION = /Connection$/;
-
-/** The live actors, by session id, with parents inferred from the hub's naming and traffic. */
+/** The live actors, by session id, with their parents (the hub's actors form one tree). */
 export class ActorTree {
   private readonly actors = new Map<string, Live>();
   private supervisor: string | undefined;
-  private components: string | undefined;
 
   /** Returns true when something a viewer sees changed. */
   apply(ev: InspectionEvent): boolean {
-    const ref = ev.actorRef as unknown as { id?: string; sessionId: string };
+    const ref = ev.actorRef as unknown as { id?: string; sessionId: string; _parent?: { sessionId: string } };
     const id = ref.id ?? ref.sessionId;
     if (ev.type === '@xstate.actor') {
-      const live: Live = { id, sessionId: ref.sessionId, parent: undefined, state: '', status: 'active' };
       if (id === 'supervisor') this.supervisor = ref.sessionId;
-      else if (id === 'components') this.components = ref.sessionId;
-      if (SUPERVISED.test(id)) live.parent = this.supervisor;
-      else if (id.startsWith('component:')) live.parent = this.components ?? this.supervisor;
-      this.actors.set(ref.sessionId, live);
+      this.actors.set(ref.sessionId, { id, sessionId: ref.sessionId, parent: ref._parent?.sessionId, state: '', status: 'active' });
       return true;
-    }
-    if (ev.type === '@xstate.event') {
-      // A child without a known parent (recovery, socket, prepare) is the connection it talks with.
-      const source = (ev as { sourceRef?: { sessionId: string } }).sourceRef;
-      const a = this.actors.get(ref.sessionId);
-      const b = source ? this.actors.get(source.sessionId) : undefined;
-      if (a && b) {
-        if (!a.parent && id !== 'supervisor' && CONNECTION.test(b.id)) a.parent = b.sessionId;
-        if (!b.parent && b.id !== 'supervisor' && CONNECTION.test(a.id)) b.parent = a.sessionId;
-      }
-      return false;
     }
     if (ev.type === '@xstate.snapshot') {
       const live = this.actors.get(ref.sessionId);

@@ -20,6 +20,7 @@ import {
   type UpbitError,
 } from '../io/index.js';
 import { createUpbitHub, type UpbitHub } from '../actors/hub.js';
+import type { Subscription } from '../actors/subscription.js';
 import { Board, Screen, plainLine, type OutStream } from './board.js';
 import { createInspectServer } from './inspect-server.js';
 import { numberOption, parseCommandArgs } from './usage.js';
@@ -236,11 +237,12 @@ async function run(config: WatchConfig, io: CliIo, mock: MockUpbit | undefined):
     io.err(errorLine(err));
     void stop();
   };
-  hub.onError((err) => {
-    // Errors no subscription owns (a malformed frame...): worth a word, not worth stopping.
+  const warn = (err: UpbitError) => {
     if (tty) board.warning = `${err.code}: ${err.message}`;
     else io.err(`upbit-ws: warning: ${err.code}: ${err.message}`);
-  });
+  };
+  // Errors no subscription owns (a malformed frame...): worth a word, not worth stopping.
+  hub.onError(warn);
 
   if (config.banner) line(config.banner(url, mock));
   if (page) line(`inspector ${page.url}`);
@@ -249,18 +251,21 @@ async function run(config: WatchConfig, io: CliIo, mock: MockUpbit | undefined):
     if (!tty && config.plain === 'events') line(plainLine(kind, e));
   };
   // One component per panel: they share the hub's one public (and one private) connection.
-  const onError = { onError: fail };
+  // An outage the hub is recovering from is a warning (the table shows the connection state); a
+  // subscription that FAILED (retries exhausted, keys refused, the server refused it) ends the watch.
+  const onError = { onError: (err: UpbitError) => (err instanceof UpbitConnectionError ? warn(err) : fail(err)) };
+  const watchStatus = (sub: Subscription<unknown>) => sub.onStatus((status, info) => status === 'failed' && info.error && fail(info.error));
   try {
-    await hub.client('ticker-board').subscribeTicker(config.codes, (t) => (board.onTicker(t), event('ticker')(t as never)), onError);
+    watchStatus(await hub.client('ticker-board').subscribeTicker(config.codes, (t) => (board.onTicker(t), event('ticker')(t as never)), onError));
     if (config.trades) {
-      await hub.client('trade-tape').subscribeTrade(config.codes, (t) => (board.onTrade(t), event('trade')(t as never)), onError);
+      watchStatus(await hub.client('trade-tape').subscribeTrade(config.codes, (t) => (board.onTrade(t), event('trade')(t as never)), onError));
     }
     if (config.orderbook) {
       const panel = hub.client('orderbook-panel');
-      await panel.subscribeOrderbook(config.codes, (b) => (board.onOrderbook(b), event('orderbook')(b as never)), { ...onError, depth: 5 });
+      watchStatus(await panel.subscribeOrderbook(config.codes, (b) => (board.onOrderbook(b), event('orderbook')(b as never)), { ...onError, depth: 5 }));
     }
     if (config.private) {
-      await hub.client('my-orders').subscribeMyOrder(undefined, (o) => (board.onMyOrder(o), event('myOrder')(o as never)), onError);
+      watchStatus(await hub.client('my-orders').subscribeMyOrder(undefined, (o) => (board.onMyOrder(o), event('myOrder')(o as never)), onError));
     }
   } catch (err) {
     await stop();

@@ -58,7 +58,19 @@ describe('inspection', () => {
     const inspector = createOfflineInspector();
     await privateSession(inspector.inspect);
     const text = JSON.stringify({ actors: inspector.actors(), events: inspector.events() });
-    expect(Object.keys(inspector.actors())).toEqual(expect.arrayContaining(['supervisor', 'privateConnection', 'jwt', 'component:orders']));
+    // One tree, one root: every actor is known by its path from the supervisor, so the two
+    // connections' `recovery` children are told apart, and the component sits under the registry.
+    expect(Object.keys(inspector.actors())).toEqual(
+      expect.arrayContaining([
+        'supervisor',
+        'supervisor/privateConnection',
+        'supervisor/privateConnection/recovery',
+        'supervisor/publicConnection/recovery',
+        'supervisor/jwt',
+        'supervisor/components/shard-0/component:orders',
+      ]),
+    );
+    expect(new Set(inspector.events().map((e) => e.actor.split('/')[0]))).toEqual(new Set(['supervisor']));
     expect(text).toContain('"open"');
     for (const s of SECRETS) expect(text).not.toContain(s);
     const page = await inspector.serve();

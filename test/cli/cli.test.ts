@@ -73,7 +73,7 @@ describe('upbit-ws watch against the mock', () => {
       env: { UPBIT_ACCESS_KEY: 'not-a-key', UPBIT_SECRET_KEY: 'not-a-secret' },
     });
     expect((await cli.exit).code).toBe(1);
-    expect(expectOneLine(cli)).toMatch(/^upbit-ws: UnauthorizedError UNAUTHORIZED: .*INVALID_AUTH/);
+    expect(expectOneLine(cli)).toMatch(/^upbit-ws: UnauthorizedError UNAUTHORIZED: .*(INVALID_AUTH|HTTP 401)/);
   });
 });
 

@@ -49,7 +49,9 @@ describe.skipIf(!available && !process.env.CI)('the inspector page in Chromium',
       'recovery',
       'socket',
     ]);
-    const components = page.locator('li[data-actor="components"] > ul > li');
+    // Components live in the hub's one tree, under the registry's shard.
+    expect(await page.locator('li[data-actor="components"] > ul > li').getAttribute('data-actor')).toBe('shard-0');
+    const components = page.locator('li[data-actor="shard-0"] > ul > li');
     expect((await components.evaluateAll((els) => els.map((e) => e.getAttribute('data-actor')))).sort()).toEqual([
       'component:orderbook-panel',
       'component:ticker-board',

@@ -120,7 +120,8 @@ describe('the inspector server', () => {
     expect(root.id).toBe('supervisor');
     const pub = find(tree(), 'publicConnection')!;
     expect(pub.children.map((c) => c.id).sort()).toEqual(['recovery', 'socket']);
-    expect(find(tree(), 'components')!.children.map((c) => c.id)).toEqual(['component:chart']);
+    expect(find(tree(), 'components')!.children.map((c) => c.id)).toEqual(['shard-0']);
+    expect(find(tree(), 'shard-0')!.children.map((c) => c.id)).toEqual(['component:chart']);
 
     // What a page receives over SSE: the same payload, and never a key, secret or token.
     const first = await new Promise<string>((resolve, reject) => {
