@@ -31,6 +31,7 @@ import {
   CONTROL,
   DEFAULT_ACCOUNT,
   DEFAULT_STREAM,
+  EPOCH_TERM,
   subjectsOfWish,
   type Conn,
   type GatewayHealth,
@@ -119,18 +120,27 @@ export async function connectGateway(options: ConnectGatewayOptions): Promise<Ga
   const allLocals = () => [...locals.values()].flatMap((s) => [...s]);
 
   // ── health: the gateway's Upbit sockets, as consumers are told of them ──
+  const down: Record<Conn, boolean> = { public: false, private: false };
   const applyHealth = (raw: GatewayHealth) => {
     const before = gateway;
     const h: GatewayHealth = { gateway: raw.gateway, public: raw.public, private: raw.private, epochs: { ...raw.epochs } };
     gateway = h;
     for (const conn of ['public', 'private'] as const) {
+      // An outage is a health that leaves 'open', or (when the gateway's health poll missed a
+      // short one) a socket replaced by a newer one: a higher epoch where one had been opened
+      // (`epoch % EPOCH_TERM > 0`). Each outage is told once to the subscriptions it concerns.
       const was = before?.[conn];
-      if (was === 'open' && h[conn] !== 'open') {
-        const error = new UpbitConnectionError(`the gateway's ${conn} Upbit connection is ${h[conn]}; subscriptions stay and resume after recovery`);
-        const affected = allLocals().filter((l) => l.conn === conn);
-        if (affected.length === 0) report(error);
-        for (const l of affected) l.error(error);
-      }
+      const left = was === 'open' && h[conn] !== 'open';
+      const replaced = before !== undefined && before.epochs[conn] % EPOCH_TERM > 0 && h.epochs[conn] > before.epochs[conn];
+      if (!left && !replaced) continue;
+      const told = down[conn] && !left;
+      down[conn] = h[conn] !== 'open';
+      if (told) continue; // this outage was told when the connection left 'open'
+      const state = h[conn] === 'open' ? 'dropped and is open again' : h[conn];
+      const error = new UpbitConnectionError(`the gateway's ${conn} Upbit connection ${state}; subscriptions stay and resume after recovery`);
+      const affected = allLocals().filter((l) => l.conn === conn);
+      if (affected.length === 0) report(error);
+      for (const l of affected) l.error(error);
     }
   };
 
@@ -207,6 +217,7 @@ export async function connectGateway(options: ConnectGatewayOptions): Promise<Ga
       } else if (s.type === 'reconnect') {
         natsState = 'connected';
         void heartbeat();
+        for (const r of readers.values()) void r.resume().catch(report);
       }
     }
   })().catch(() => {});

@@ -11,7 +11,7 @@
  *
  * A pull consumer only receives what it asks for, so a slow callback here slows nobody else.
  */
-import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { DeliverPolicy, type ConsumerMessages, type OrderedConsumerOptions, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import {
   Decimal,
   UpbitCallbackError,
@@ -119,18 +119,43 @@ export class SubjectReader {
     if (last && last.epoch >= this.host.epoch(this.conn)) local.deliver({ ...last, streamType: 'SNAPSHOT' } as Event);
   }
 
+  /** Stream sequence of the last message handled (to resume after a reconnect). */
+  private seq = 0;
+
   async start(): Promise<void> {
-    const { js, jsm, stream } = this.host;
+    const { jsm, stream } = this.host;
     const lastSeq = await jsm.streams
       .getMessage(stream, { last_by_subj: this.subject })
       .then((m) => m?.seq ?? 0)
       .catch(() => 0);
+    await this.consume(lastSeq, { deliver_policy: DeliverPolicy.LastPerSubject });
+  }
+
+  /**
+   * After a NATS reconnect: a new ordered consumer from the next sequence, at once (the old one
+   * would notice the restart only after missed heartbeats). Nothing is replayed twice.
+   */
+  async resume(): Promise<void> {
+    if (this.stopped || this.seq === 0) return;
+    const old = this.messages;
+    this.messages = undefined;
+    await old?.close().catch(() => {});
+    await this.consume(0, { opt_start_seq: this.seq + 1 });
+  }
+
+  private async consume(lastSeq: number, start: Partial<OrderedConsumerOptions>): Promise<void> {
     if (this.stopped) return;
-    const consumer = await js.consumers.get(stream, { filter_subjects: this.subject, deliver_policy: DeliverPolicy.LastPerSubject });
+    const consumer = await this.host.js.consumers.get(this.host.stream, { filter_subjects: this.subject, ...start });
     if (this.stopped) return;
-    this.messages = await consumer.consume({ max_messages: 512 });
+    // Short pull expiry: missed heartbeats (a restarted server) are noticed in seconds, not 30 s.
+    const messages = await consumer.consume({ max_messages: 512, expires: 2_000 });
+    this.messages = messages;
     void (async () => {
-      for await (const m of this.messages!) this.handle(m, m.seq <= lastSeq);
+      for await (const m of messages) {
+        if (m.seq <= this.seq) continue; // already handled (a resumed consumer's overlap)
+        this.seq = m.seq;
+        this.handle(m, m.seq <= lastSeq);
+      }
     })().catch((err) => {
       if (!this.stopped) this.host.report(err as Error);
     });

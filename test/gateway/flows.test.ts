@@ -9,7 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { headers } from '@nats-io/nats-core';
 import { connectGateway } from '../../src/gateway/index.js';
 import { HEADER, PAYLOAD_VERSION } from '../../src/gateway/subjects.js';
-import { UpbitValidationError, encodeEvent, type Ticker } from '../../src/io/index.js';
+import { UpbitValidationError, encodeEvent, type Ticker as T0 } from '../../src/io/index.js';
+import type { Stamped } from '../../src/index.js';
+
+type Ticker = Stamped<T0>;
 import { openPublic, spawnFixture, startBackends, startTestGateway, waitFor } from './helpers.js';
 
 const sameUnion = (mock: Parameters<typeof openPublic>[0], want: string[]) => {
