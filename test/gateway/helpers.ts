@@ -97,7 +97,7 @@ export async function startBackends(): Promise<GatewaySystem> {
 
 export const FAST_LEASE = { ttlMs: 1500 } as const;
 
-export async function startTestGateway(sys: GatewaySystem, extra: Partial<GatewayOptions> = {}): Promise<Gateway> {
+export async function startTestGateway(sys: GatewaySystem, extra: Partial<GatewayOptions> = {}, lead = true): Promise<Gateway> {
   const gw = await startGateway({
     nats: { servers: sys.nats.url },
     hub: { url: sys.mock.url, privateUrl: sys.mock.privateUrl, pendingWindow: 10, recovery: { baseDelay: 10, maxDelay: 50, factor: 2, jitter: 0, connectGap: 200, stableUptime: 60_000 } },
@@ -105,7 +105,7 @@ export async function startTestGateway(sys: GatewaySystem, extra: Partial<Gatewa
     ...extra,
   });
   onTestFinished(() => gw.stop());
-  await waitFor(() => gw.isLeader(), { message: 'the gateway taking the lease' });
+  if (lead) await waitFor(() => gw.isLeader(), { message: 'the gateway taking the lease' });
   return gw;
 }
 
@@ -134,4 +134,27 @@ export function watchOverlap(mock: MockUpbit): () => number {
   ];
   onTestFinished(() => offs.forEach((off) => off()));
   return () => max;
+}
+
+/** A TCP relay in front of nats-server whose `cut()` partitions everyone connected through it. */
+export async function startRelay(target: number): Promise<{ url: string; cut(): void }> {
+  const { createServer, connect } = await import('node:net');
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((down) => {
+    const up = connect(target, '127.0.0.1');
+    for (const s of [down, up]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => sockets.delete(s));
+    }
+    down.pipe(up).pipe(down);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  const cut = () => {
+    server.close();
+    for (const s of sockets) s.destroy();
+  };
+  onTestFinished(cut);
+  return { url: `nats://127.0.0.1:${port}`, cut };
 }
