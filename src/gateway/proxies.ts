@@ -75,6 +75,33 @@ export function checkWishes(raw: unknown): { valid: Wish[]; rejected: { wish: Wi
   return { valid, rejected };
 }
 
+/**
+ * The wishes a proxy subscribes in the hub: stream preferences dropped (consumers apply theirs),
+ * and each orderbook code once per level at the deepest depth this consumer wants, so two local
+ * subscriptions at depths 5 and 15 make one wish at 15 (the hub keeps one depth per code).
+ */
+export function forHub(wishes: readonly Wish[]): Wish[] {
+  const out = new Map<string, Wish>();
+  const books = new Map<string, number>(); // `${level}|${code}` → depth
+  for (const { stream: _stream, ...w } of wishes) {
+    if (w.type !== 'orderbook') {
+      out.set(wishKey(w), w);
+      continue;
+    }
+    for (const raw of w.codes ?? []) {
+      const [code, suffix] = raw.split('.');
+      const key = `${w.level ?? 0}|${code}`;
+      books.set(key, Math.max(books.get(key) ?? 0, suffix ? Number(suffix) : (w.depth ?? 30)));
+    }
+  }
+  for (const [key, depth] of books) {
+    const [level, code] = key.split('|');
+    const w: Wish = { type: 'orderbook', codes: [code], ...(depth < 30 ? { depth: depth as Wish['depth'] } : {}), ...(level !== '0' ? { level } : {}) };
+    out.set(wishKey(w), w);
+  }
+  return [...out.values()];
+}
+
 /** One remote consumer inside the gateway's hub: a client whose subscriptions follow the wish set. */
 export class Proxy {
   readonly client: UpbitClient;
@@ -93,7 +120,7 @@ export class Proxy {
   /** Subscribe what is new, unsubscribe what went. The gateway always asks for both streams. */
   sync(wishes: readonly Wish[]): void {
     this.wishes = wishes;
-    const next = new Map(wishes.map((w) => [wishKey(w), w]));
+    const next = new Map(forHub(wishes).map((w) => [wishKey(w), w]));
     for (const [key, sub] of this.subs) {
       if (next.has(key)) continue;
       this.subs.delete(key);
