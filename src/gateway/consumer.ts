@@ -22,7 +22,7 @@
 import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { nuid, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { UpbitConnectionError, type UpbitError, type Wish } from '../index.js';
+import { UnauthorizedError, UpbitConnectionError, type UpbitError, type Wish } from '../index.js';
 import { GatewayClient } from './client.js';
 import { toUpbitError } from './errors.js';
 import { wishKey } from './proxies.js';
@@ -238,7 +238,16 @@ export async function connectGateway(options: ConnectGatewayOptions): Promise<Ga
         reader.add(local);
       }
       await heartbeat();
-      await Promise.all(started);
+      try {
+        await Promise.all(started);
+      } catch (cause) {
+        // Typically NATS permissions: this user may not read the subject. The wish goes again.
+        host.remove(clientId, local);
+        const text = String((cause as Error)?.message ?? cause);
+        throw /permission|authoriz/i.test(text)
+          ? new UnauthorizedError(`NATS does not let this consumer read ${subjectsOfWish(local.wish, account).join(', ')}`, cause)
+          : new UpbitConnectionError(`could not read ${local.wish.type} from the gateway's stream: ${text}`, cause);
+      }
     },
     remove(clientId, local) {
       locals.get(clientId)?.delete(local);

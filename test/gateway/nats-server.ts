@@ -8,7 +8,7 @@
  *   await nats.stop();
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,8 +32,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-function launch(port: number, storeDir: string): Promise<ChildProcess> {
-  const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+function launch(port: number, storeDir: string, config: string | undefined): Promise<ChildProcess> {
+  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, ...(config ? ['-c', config] : [])];
+  const child = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let log = '';
     const onData = (b: Buffer) => {
@@ -55,10 +56,13 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((r) => child.once('exit', () => r()));
 }
 
-export async function startNatsServer(): Promise<NatsServer> {
+/** `config`: nats-server configuration text (e.g. an `authorization` block), written next to the store. */
+export async function startNatsServer(config?: string): Promise<NatsServer> {
   const storeDir = mkdtempSync(join(tmpdir(), 'upbit-ws-nats-'));
   const port = await freePort();
-  let child = await launch(port, storeDir);
+  let configFile: string | undefined;
+  if (config !== undefined) writeFileSync((configFile = join(storeDir, 'nats.conf')), config);
+  let child = await launch(port, storeDir, configFile);
   let stopped = false;
   return {
     url: `nats://127.0.0.1:${port}`,
@@ -67,7 +71,7 @@ export async function startNatsServer(): Promise<NatsServer> {
     async restart() {
       child.kill('SIGTERM');
       await exited(child);
-      child = await launch(port, storeDir);
+      child = await launch(port, storeDir, configFile);
     },
     async stop() {
       if (stopped) return;
