@@ -20,7 +20,7 @@
  * arrive on `upbit.gw.err.<consumer>`; everything else goes to `onError`.
  */
 import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
-import { nuid, type NatsConnection, type Subscription as NatsSubscription } from '@nats-io/nats-core';
+import { nuid, type Subscription as NatsSubscription } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { UnauthorizedError, UpbitConnectionError, type UpbitError, type Wish } from '../index.js';
 import { GatewayClient } from './client.js';
@@ -64,7 +64,6 @@ export interface GatewayStatus {
 
 export interface GatewayConnection extends AsyncDisposable {
   readonly consumerId: string;
-  readonly nats: NatsConnection;
   client(id: string): GatewayClient;
   status(): GatewayStatus;
   /** Errors no subscription claimed (lost NATS, no gateway answering, decode errors...). */
@@ -82,10 +81,9 @@ export interface ClientHost {
 }
 
 export async function connectGateway(options: ConnectGatewayOptions): Promise<GatewayConnection> {
-  const { stream = DEFAULT_STREAM, account = DEFAULT_ACCOUNT, leaseTtlMs = 6_000, requestTimeoutMs = 2_000, consumerId = nuid.next(), ...natsOptions } =
+  const { stream = DEFAULT_STREAM, account = DEFAULT_ACCOUNT, leaseTtlMs = 6_000, requestTimeoutMs = 2_000, consumerId = nuid.next(), heartbeatMs: hb, ...natsOptions } =
     options;
-  const heartbeatMs = options.heartbeatMs ?? Math.floor(leaseTtlMs / 3);
-  delete (natsOptions as { heartbeatMs?: number }).heartbeatMs;
+  const heartbeatMs = hb ?? Math.floor(leaseTtlMs / 3);
   const nc = await connect({ maxReconnectAttempts: -1, reconnectTimeWait: 250, name: `upbit-consumer ${consumerId}`, ...natsOptions });
   const js: JetStreamClient = jetstream(nc);
   const jsm: JetStreamManager = await jetstreamManager(nc);
@@ -268,7 +266,6 @@ export async function connectGateway(options: ConnectGatewayOptions): Promise<Ga
   let closing: Promise<void> | undefined;
   const connection: GatewayConnection = {
     consumerId,
-    nats: nc,
     client(id: string) {
       if (closed) throw new UpbitConnectionError('the gateway connection is closed');
       if (clients.has(id)) throw new UpbitConnectionError(`a client named ${JSON.stringify(id)} is already running`);

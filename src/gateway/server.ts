@@ -16,7 +16,7 @@
  * The leader polls `hub.status()` and broadcasts health and epochs on `upbit.gw.status`.
  */
 import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
-import { headers, nuid, type Msg, type NatsConnection } from '@nats-io/nats-core';
+import { headers, nuid, type Msg } from '@nats-io/nats-core';
 import { jetstreamManager, DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { createUpbitHub, encodeEvent, type DataMessage, type UpbitError, type UpbitHub, type UpbitHubOptions, type Wish } from '../index.js';
@@ -83,7 +83,6 @@ export interface GatewayMetrics {
 
 export interface Gateway extends AsyncDisposable {
   readonly id: string;
-  readonly nats: NatsConnection;
   isLeader(): boolean;
   /** Health and epochs as consumers see them (`off` while standing by). */
   health(): GatewayHealth;
@@ -279,7 +278,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let stopping: Promise<void> | undefined;
   const gateway: Gateway = {
     id,
-    nats: nc,
     metrics,
     isLeader: () => hub !== undefined,
     health,

@@ -40,6 +40,9 @@ describe('gateway with NATS permissions', () => {
       await waitFor(() => price, { step: () => mock.tick(), message: 'public data for the read-only user' });
       await expect(client.subscribeMyAsset(() => {})).rejects.toBeInstanceOf(UnauthorizedError);
       await waitFor(() => gw.consumers().every(([, wishes]) => wishes.every((w) => w.type === 'ticker')), { message: 'the refused wish withdrawn' });
+      // The NATS password is not reachable from what the consumer holds.
+      expect(reaches(bot, 'bt')).toBe(false);
+      expect(reaches(client, 'bt')).toBe(false);
       await bot.close();
     } finally {
       await gw.stop();
@@ -48,3 +51,24 @@ describe('gateway with NATS permissions', () => {
     }
   });
 });
+
+/** Whether `secret` is reachable through properties (own, enumerable or not, recursively) of `root`. */
+function reaches(root: unknown, secret: string): boolean {
+  const seen = new Set<unknown>();
+  const walk = (v: unknown, depth: number): boolean => {
+    if (typeof v === 'string') return v === secret;
+    if ((typeof v !== 'object' && typeof v !== 'function') || v === null || seen.has(v) || depth > 8) return false;
+    seen.add(v);
+    for (const key of Reflect.ownKeys(v as object)) {
+      let child: unknown;
+      try {
+        child = (v as Record<string | symbol, unknown>)[key];
+      } catch {
+        continue;
+      }
+      if (walk(child, depth + 1)) return true;
+    }
+    return false;
+  };
+  return walk(root, 0);
+}

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { headers } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
 import { connectGateway } from '../../src/gateway/index.js';
 import { HEADER } from '../../src/gateway/subjects.js';
 import { Decimal, type Orderbook, type Ticker, type Trade } from '../../src/io/index.js';
@@ -66,8 +67,9 @@ describe('gateway data', () => {
     const sys = await startBackends();
     const gw = await startTestGateway(sys);
     const conn = await connectGateway({ servers: sys.nats.url });
+    const nc = await connect({ servers: sys.nats.url });
     const raw: { data: string; epoch: string | undefined; version: string | undefined }[] = [];
-    conn.nats.subscribe('upbit.trade.KRW-BTC', {
+    nc.subscribe('upbit.trade.KRW-BTC', {
       callback: (_e, m) => void raw.push({ data: m.string(), epoch: m.headers?.get(HEADER.epoch), version: m.headers?.get(HEADER.version) }),
     });
     const trades: Stamped<Trade>[] = [];
@@ -86,11 +88,12 @@ describe('gateway data', () => {
     h.set(HEADER.epoch, String(gw.health().epochs.public));
     h.set(HEADER.msgId, `${t.code}:${t.sequentialId}`);
     const n = trades.length;
-    const ack = await (await import('@nats-io/jetstream')).jetstream(conn.nats).publish('upbit.trade.KRW-BTC', raw[0].data, { headers: h });
+    const ack = await (await import('@nats-io/jetstream')).jetstream(nc).publish('upbit.trade.KRW-BTC', raw[0].data, { headers: h });
     expect(ack.duplicate).toBe(true);
     sys.mock.tick();
     await waitFor(() => trades.length > n, { message: 'the next trade' });
     expect(trades.filter((x) => x.sequentialId === t.sequentialId)).toHaveLength(1);
     await conn.close();
+    await nc.close();
   });
 });
