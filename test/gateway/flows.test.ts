@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { headers } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
 import { connectGateway } from '../../src/gateway/index.js';
 import { HEADER, PAYLOAD_VERSION } from '../../src/gateway/subjects.js';
 import { UpbitValidationError, encodeEvent, type Ticker as T0 } from '../../src/io/index.js';
@@ -97,8 +98,9 @@ describe('gateway: consumers in other processes share one Upbit connection', () 
     stale.set(HEADER.version, PAYLOAD_VERSION);
     stale.set(HEADER.epoch, String(gw.health().epochs.public - 1));
     const nc = await connect({ servers: sys.nats.url });
-    nc.publish('upbit.ticker.KRW-XRP', encodeEvent({ ...sys.mock.ticker('KRW-XRP'), streamType: 'REALTIME' }, 'DEFAULT'), { headers: stale });
-    await nc.close(); // flushes
+    // Published with an ack, so it is stored before the late joiner looks.
+    await jetstream(nc).publish('upbit.ticker.KRW-XRP', encodeEvent({ ...sys.mock.ticker('KRW-XRP'), streamType: 'REALTIME' }, 'DEFAULT'), { headers: stale });
+    await nc.close();
     const xrp: Ticker[] = [];
     await late.client('xrp').subscribeTicker(['KRW-XRP'], (t) => xrp.push(t));
     await waitFor(() => late.status().metrics.staleDropped === 1, { message: 'the stale value dropped' });
