@@ -59,9 +59,11 @@ describe('gateway faults', () => {
     await slow.next((l) => l.ev === 'trade', 'slow receiving');
     await fast.next((l) => l.ev === 'trade', 'fast receiving');
     slow.proc.kill('SIGSTOP'); // reads nothing from now on
+    const at = Number((fast.lines.at(-1) as { n: number }).n);
+    // Lines the slow process wrote before it stopped have been read once the fast one moved on.
+    await fast.next((l) => Number(l.n) >= at + 100, 'the fast consumer moving on');
     const slowSeen = slow.lines.length;
     const published = gw.metrics.published;
-    const at = Number((fast.lines.at(-1) as { n: number }).n);
     // 1000 more trades reach the fast consumer while the slow one is frozen.
     await fast.next((l) => Number(l.n) >= at + 1000, 'the fast consumer 1000 trades further', 30_000);
     expect(gw.metrics.published).toBeGreaterThan(published);
