@@ -9,7 +9,7 @@ import { headers } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { connectGateway } from '../../src/gateway/index.js';
 import { HEADER } from '../../src/gateway/subjects.js';
-import { Decimal, type Orderbook, type Ticker, type Trade } from '../../src/io/index.js';
+import { Decimal, type Candle, type MyOrder, type Orderbook, type Ticker, type Trade } from '../../src/io/index.js';
 import type { Stamped } from '../../src/index.js';
 import { openPublic, startBackends, startTestGateway, waitFor } from './helpers.js';
 
@@ -93,6 +93,34 @@ describe('gateway data', () => {
     sys.mock.tick();
     await waitFor(() => trades.length > n, { message: 'the next trade' });
     expect(trades.filter((x) => x.sequentialId === t.sequentialId)).toHaveLength(1);
+    await conn.close();
+    await nc.close();
+  });
+
+  it('private events and candles travel on their subjects with exact decimals', async () => {
+    const sys = await startBackends();
+    await startTestGateway(sys, {
+      account: 'desk1',
+      hub: { url: sys.mock.url, privateUrl: sys.mock.privateUrl, credentials: sys.mock.keys[0], pendingWindow: 10 },
+    });
+    const conn = await connectGateway({ servers: sys.nats.url, account: 'desk1' });
+    const nc = await connect({ servers: sys.nats.url });
+    const subjects: string[] = [];
+    nc.subscribe('upbit.>', { callback: (_e, m) => void subjects.push(m.subject) });
+    const client = conn.client('desk');
+    const orders: Stamped<MyOrder>[] = [];
+    const candles: Stamped<Candle>[] = [];
+    await client.subscribeMyOrder(['KRW-ETH'], (o) => orders.push(o));
+    await client.subscribeCandle('1s', ['KRW-BTC'], (c) => candles.push(c));
+    await waitFor(() => sys.mock.connections().some((c) => c.endpoint === 'private' && !c.closed && c.subscriptions.length > 0), { message: 'private socket subscribed' });
+    sys.mock.placeOrder({ code: 'KRW-BTC', side: 'bid', ordType: 'limit', price: '100000000', volume: '0.001', fills: 0 });
+    sys.mock.placeOrder({ code: 'KRW-ETH', side: 'bid', ordType: 'limit', price: '5000000.5', volume: '0.12345678', fills: 0 });
+    await waitFor(() => orders.length > 0 && candles.length > 0, { step: () => sys.mock.tick(), message: 'an order and a candle' });
+    expect(orders.every((o) => o.code === 'KRW-ETH')).toBe(true); // codes filtered on the consumer side
+    expect(orders[0].price!.toString()).toBe('5000000.5');
+    expect(orders[0].volume!.toString()).toBe('0.12345678');
+    expect(subjects).toContain('upbit.private.desk1.myOrder');
+    expect(subjects).toContain('upbit.candle.1s.KRW-BTC');
     await conn.close();
     await nc.close();
   });
