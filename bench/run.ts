@@ -56,6 +56,9 @@ const CASES: CaseDef[] = [
   { name: 'bandwidth', file: 'cases/bandwidth.ts', timeout: 90 },
   { name: 'codec', file: 'codec.ts', timeout: 90, collect: collectCodec },
   { name: 'rest-decode', file: 'cases/rest-decode.ts', timeout: 60 },
+  { name: 'pull', file: 'cases/pull.ts', gc: true, timeout: 60 },
+  { name: 'slow-consumer', file: 'cases/slow-consumer.ts', timeout: 90 },
+  { name: 'gateway', file: 'cases/gateway.ts', timeout: 180 },
 ];
 
 // ─── running ────────────────────────────────────────────────────────────────────────────────────

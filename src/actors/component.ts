@@ -40,7 +40,8 @@ export type ChannelName = DataType | 'message';
 /** What a listener on `channel` receives. */
 export type ChannelMessage<C extends string> = C extends 'message' ? DataMessage : MessageOf<C>;
 export type Listener<T = Stamped<DataMessage>> = (event: T) => void;
-export type ErrorListener = (error: UpbitError) => void;
+/** An error meant for this component; `subscription` names the one it concerns, when it concerns one. */
+export type ErrorListener = (error: UpbitError, subscription?: Subscription) => void;
 
 export interface ComponentRef extends AsyncDisposable {
   readonly id: string;
@@ -84,7 +85,7 @@ export interface ComponentHost {
   /** A live subscription exists on `side` (for status notifications); the hub may fail it at once. */
   attached(component: Component, sub: SubscriptionHandle): void;
   /** Errors nobody on the component listens to. */
-  fallbackError(error: UpbitError, componentId: string): void;
+  fallbackError(error: UpbitError, componentId: string, subscriptionId?: string): void;
   /** The component stopped: forget it, free its name. */
   removed(id: string): void;
 }
@@ -270,14 +271,14 @@ export class Component implements ComponentRef, SubscriptionOwner {
     if (any !== undefined) for (let i = 0; i < any.length; i++) this.#call(any[i]!, msg, sub);
   }
 
-  componentError(error: UpbitError, taken: boolean): void {
+  componentError(error: UpbitError, taken: boolean, sub?: SubscriptionHandle): void {
     if (this.#errorListeners.size === 0) {
-      if (!taken) this.#host.fallbackError(error, this.id);
+      if (!taken) this.#host.fallbackError(error, this.id, sub?.id);
       return;
     }
     for (const fn of [...this.#errorListeners]) {
       try {
-        fn(error);
+        fn(error, sub);
       } catch (cause) {
         // An error listener that throws: hand it upward once, never loop.
         this.#host.fallbackError(new UpbitCallbackError(`an error listener of component ${this.id} threw`, cause), this.id);

@@ -124,8 +124,11 @@ export interface UpbitHub extends AsyncDisposable {
   /** A friendly facade over a new component actor. */
   client(id: string): UpbitClient;
   status(): HubStatus;
-  /** Errors nobody else listens to (decode errors, errors of components without error listeners). */
-  onError(fn: (error: UpbitError, componentId?: string) => void): () => void;
+  /**
+   * Errors nobody else listens to: decode errors, error frames nobody's wish explains, and errors of
+   * components without error listeners (with the component and subscription they concern).
+   */
+  onError(fn: (error: UpbitError, componentId?: string, subscriptionId?: string) => void): () => void;
   /** Leave `failed`: failed connections try again, and their subscriptions go back to pending. */
   retry(): void;
   /** The last request sent on each connection (for debugging and tests). */
@@ -162,7 +165,7 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
   const components = new Map<string, Component>();
   const owners = new Map<RouteTarget, { component: Component; sub: SubscriptionHandle }>();
   const awaiting: Record<ConnectionName, Set<Component>> = { public: new Set(), private: new Set() };
-  const errorListeners = new Set<(error: UpbitError, componentId?: string) => void>();
+  const errorListeners = new Set<(error: UpbitError, componentId?: string, subscriptionId?: string) => void>();
   const tickets = new Tickets();
   const wire: Record<ConnectionName, Wire> = { public: new Wire(format, tickets), private: new Wire(format, tickets) };
   const levels: Record<ConnectionName, Levels> = { public: new Levels(), private: new Levels() };
@@ -170,10 +173,10 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
   const metrics = { frames: 0, bytes: 0, decodeErrors: 0, serverErrors: 0 };
   let stopped = false;
 
-  const hubError = (error: UpbitError, componentId?: string) => {
+  const hubError = (error: UpbitError, componentId?: string, subscriptionId?: string) => {
     for (const fn of [...errorListeners]) {
       try {
-        fn(error, componentId);
+        fn(error, componentId, subscriptionId);
       } catch {
         // a throwing hub error listener must not break the socket or the router
       }
@@ -313,8 +316,6 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
             context.lastSentKey === null ||
             context.wishes.snapshotWanted ||
             wire[context.name as ConnectionName].changed(context.wishes.flatten(context.held)),
-          // Compare (type, code) pairs with the suffixes stripped on both sides (§2.4 [U]).
-          drifted: ({ context, event }) => event.type === 'SERVER_VIEW' && wire[context.name as ConnectionName].drifted(event.result),
         },
         actions: {
           listSubscriptions: enqueueActions(({ context, system, enqueue }) => {
@@ -427,7 +428,7 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       const failure = outages.failure(sub.side);
       if (failure) component.fail([sub.id], failure);
     },
-    fallbackError: (error, componentId) => hubError(error, componentId),
+    fallbackError: (error, componentId, subscriptionId) => hubError(error, componentId, subscriptionId),
     removed(id) {
       components.delete(id);
       for (const side of SIDES) for (const c of awaiting[side]) if (c.id === id) awaiting[side].delete(c);

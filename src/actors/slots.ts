@@ -150,11 +150,3 @@ export function connectionInput(
     recovery: { connectGap: 400, ...(conn === 'private' && tokenProvider ? { authRetries: 2 } : {}), ...recovery },
   };
 }
-
-/** `a|b.15` → `a|b`: LIST_SUBSCRIPTIONS may or may not keep orderbook depth suffixes ([U], §2.4). */
-export function pairsOf(list: ReadonlyArray<{ type: string; codes?: readonly string[] | null }>): string {
-  const pairs = list.flatMap((w) =>
-    w.codes && w.codes.length > 0 ? w.codes.map((c) => `${w.type}|${c.split('.')[0]}`) : [`${w.type}|*`],
-  );
-  return JSON.stringify([...new Set(pairs)].sort());
-}

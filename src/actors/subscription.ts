@@ -58,7 +58,7 @@ export interface SubscriptionOwner {
   /** Component-level listeners, called after the subscription's own callback. */
   tap(msg: Stamped<DataMessage>, sub: SubscriptionHandle): void;
   /** Component-level error listeners; the hub's when nobody (`taken` false) listened so far. */
-  componentError(error: UpbitError, taken: boolean): void;
+  componentError(error: UpbitError, taken: boolean, sub?: SubscriptionHandle): void;
   unsubscribe(id: string): void;
   snapshotDone(id: string, code: string): void;
 }
@@ -187,7 +187,7 @@ export class SubscriptionHandle implements Subscription {
         // An error listener that throws must not break delivery or loop back here.
       }
     }
-    this.#owner.componentError(error, this.#errorListeners.size > 0);
+    this.#owner.componentError(error, this.#errorListeners.size > 0, this);
   }
 
   /** @internal */

@@ -4,7 +4,8 @@
  *
  * - `Wire.request(wishes)` encodes the union (io's `encodeSubscription`) with a fresh ticket, or
  *   says DISCONNECT for an empty union (Upbit has no unsubscribe). It remembers the request's
- *   `type|code` pairs for the registry's drift check and for blame.
+ *   `type|code` pairs for blame, and its body, so that two unions that merge to the same request
+ *   are one (`changed`).
  * - `Levels` keeps one orderbook level per code: Upbit serves a code's book at one level per
  *   connection (two levels of one code are not documented), so a later subscription asking another
  *   level of a code already held is refused with `UpbitConflictError` instead of silently changing
@@ -12,7 +13,7 @@
  */
 import { UpbitConflictError, encodeSubscription, stringifyRequest, type Format, type Wish } from '../io/index.js';
 import type { OwnedWish } from '../machines/types.js';
-import { pairsOf } from './slots.js';
+import { pairKeys } from '../machines/subscription.machine.js';
 import type { SubscriptionHandle } from './subscription.js';
 
 export type WireEvent = { type: 'SEND'; data: string } | { type: 'DISCONNECT' };
@@ -35,8 +36,7 @@ export class Tickets {
 export class Wire {
   /** The last request sent (for debugging and tests). */
   data: string | undefined;
-  /** Its (type, code) pairs, depth suffixes stripped, as `pairsOf` gives them. */
-  pairsKey: string = pairsOf([]);
+  /** Its `type|code` pairs, depth suffixes stripped. */
   pairs: Set<string> = new Set();
   ticket = -1;
   requests = 0;
@@ -68,7 +68,6 @@ export class Wire {
     this.body = this.bodyOf(wishes);
     if (wishes.length === 0) {
       this.data = undefined;
-      this.pairsKey = pairsOf([]);
       this.pairs = new Set();
       return { type: 'DISCONNECT' };
     }
@@ -76,8 +75,7 @@ export class Wire {
     const data = stringifyRequest(encodeSubscription(wishes as unknown as Wish[], { ticket: Tickets.text(ticket), format: this.format }));
     this.data = data;
     this.ticket = ticket;
-    this.pairsKey = pairsOf(wishes);
-    this.pairs = new Set(JSON.parse(this.pairsKey) as string[]);
+    this.pairs = new Set(wishes.flatMap(pairKeys));
     this.requests++;
     return { type: 'SEND', data };
   }
@@ -88,14 +86,8 @@ export class Wire {
     return { data: JSON.stringify([{ ticket: Tickets.text(ticket) }, { method: 'LIST_SUBSCRIPTIONS' }, { format: this.format }]), ticket };
   }
 
-  /** Whether the server's view differs from what was sent last (pairs only, §2.4 [U]). */
-  drifted(result: ReadonlyArray<{ type: string; codes?: readonly string[] | null }>): boolean {
-    return pairsOf(result) !== this.pairsKey;
-  }
-
   /** A new socket has no subscriptions. */
   reset(): void {
-    this.pairsKey = pairsOf([]);
     this.pairs = new Set();
     this.body = undefined;
   }

@@ -63,18 +63,24 @@ export async function runGatewayCli(argv: readonly string[], io: GatewayCliIo = 
   if (values['rest-url']) hub.restUrl = values['rest-url'];
   if (env.UPBIT_ACCESS_KEY && env.UPBIT_SECRET_KEY) hub.credentials = { accessKey: env.UPBIT_ACCESS_KEY, secretKey: env.UPBIT_SECRET_KEY };
 
-  const gateway = await startGateway({
-    nats: {
-      servers: values.nats,
-      ...(env.NATS_TOKEN ? { token: env.NATS_TOKEN } : {}),
-      ...(env.NATS_USER ? { user: env.NATS_USER, pass: env.NATS_PASS } : {}),
-    },
-    hub,
-    account: values.account,
-    id: values.id,
-    lease: { ttlMs: num('lease-ttl', values['lease-ttl']) },
-    stream: { maxMsgsPerSubject: num('max-msgs-per-subject', values['max-msgs-per-subject']), maxAgeMs: num('max-age', values['max-age']) },
-  });
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway({
+      nats: {
+        servers: values.nats,
+        ...(env.NATS_TOKEN ? { token: env.NATS_TOKEN } : {}),
+        ...(env.NATS_USER ? { user: env.NATS_USER, pass: env.NATS_PASS } : {}),
+      },
+      hub,
+      account: values.account,
+      id: values.id,
+      lease: { ttlMs: num('lease-ttl', values['lease-ttl']) },
+      stream: { maxMsgsPerSubject: num('max-msgs-per-subject', values['max-msgs-per-subject']), maxAgeMs: num('max-age', values['max-age']) },
+    });
+  } catch (err) {
+    await mock?.close(); // nothing may keep the process alive after a failed start
+    throw err;
+  }
   gateway.onError((e) => out(`error: ${e.name} ${(e as { code?: string }).code ?? ''}: ${e.message}`));
   out(`gateway ${gateway.id} on ${values.nats} (standing by until it holds the lease)`);
   const watch = setInterval(() => {

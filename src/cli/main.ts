@@ -8,8 +8,8 @@
  * unless `--real`, `--url` or UPBIT_URL. The bottom lines run `main` when this file is the
  * program (tsx src/cli/main.ts, or bin/upbit-ws.js through dist/).
  */
-import { UpbitValidationError } from '../io/index.js';
-import { USAGE, numberOption, parseCommandArgs, type Command } from './usage.js';
+import { UpbitConnectionError, UpbitError, UpbitValidationError } from '../io/index.js';
+import { COMMANDS, USAGE, numberOption, parseCommandArgs, type Command } from './usage.js';
 import { REAL_URL, errorLine, exitCodeOf, parseWatchArgs, startWatch, type CliIo, type Watch } from './watch.js';
 
 export type { CliIo, Watch } from './watch.js';
@@ -59,6 +59,7 @@ async function launch(command: Command, rest: readonly string[], io: CliIo): Pro
     const config = parseWatchArgs(rest);
     return config === 'help' ? 'help' : startWatch(config, io);
   }
+  if (command === 'gateway') return runGateway(rest);
   const { parseMockArgs, runMockCli } = await import('./mock.js');
   if (rest.includes('--help') || rest.includes('-h')) return 'help';
   try {
@@ -67,6 +68,25 @@ async function launch(command: Command, rest: readonly string[], io: CliIo): Pro
     throw new UpbitValidationError('INVALID_OPTION', `${(err as Error).message.split('. ')[0]} (see upbit-ws mock --help)`);
   }
   await runMockCli(rest, { out: (l) => io.out.write(`${l}\n`) });
+  return 0;
+}
+
+/** `upbit-ws gateway`: runs until SIGINT/SIGTERM (the gateway stops cleanly), then exit code 0. */
+async function runGateway(rest: readonly string[]): Promise<'help' | number> {
+  if (rest.includes('--help') || rest.includes('-h')) return 'help';
+  const { runGatewayCli } = await import('./gateway.js');
+  let started: Awaited<ReturnType<typeof runGatewayCli>>;
+  try {
+    started = await runGatewayCli(rest);
+  } catch (err) {
+    // Option mistakes (parseArgs, a missing --nats, a bad number) are bad input: one line, exit 2.
+    if (err instanceof TypeError || err instanceof RangeError) {
+      throw new UpbitValidationError('INVALID_OPTION', `${err.message.split('. ')[0]} (see upbit-ws gateway --help)`);
+    }
+    if (err instanceof UpbitError) throw err;
+    throw new UpbitConnectionError(`the gateway could not start: ${(err as Error).message}`, err);
+  }
+  await started.stopped;
   return 0;
 }
 
@@ -79,7 +99,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     return 0;
   }
   try {
-    if (!['start', 'watch', 'mock'].includes(first)) {
+    if (!(COMMANDS as readonly string[]).includes(first)) {
       throw new UpbitValidationError('INVALID_OPTION', `unknown command ${JSON.stringify(first)} (see upbit-ws --help)`);
     }
     const command = first as Command;

@@ -9,7 +9,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { UpbitValidationError } from '../io/index.js';
 
-export type Command = 'start' | 'watch' | 'mock';
+export type Command = 'start' | 'watch' | 'mock' | 'gateway';
+export const COMMANDS: readonly Command[] = ['start', 'watch', 'mock', 'gateway'];
 
 export const USAGE: Record<Command | 'main', string> = {
   main: `upbit-ws: live Upbit market data through one shared WebSocket
@@ -20,6 +21,7 @@ commands:
   start   the demo: an embedded mock exchange and a live board of several markets
   watch   a live table of market codes (ticker, and optionally orderbook and trades)
   mock    run the mock Upbit exchange until Ctrl-C
+  gateway share one hub's Upbit connections with other processes over NATS JetStream
 
   upbit-ws <command> --help   options of one command
   upbit-ws --help             this text
@@ -62,6 +64,24 @@ options:
   --no-inspect       do not serve the live inspector page (served by default on
                      127.0.0.1, its address printed)
   -h, --help         this text`,
+
+  gateway: `usage: upbit-ws gateway --nats nats://HOST:PORT [options]
+
+A hub that serves remote components (connectGateway from 'upbit-ws/gateway') over NATS
+JetStream, until SIGINT/SIGTERM. Two gateways on one NATS form a leader and a standby.
+
+options:
+  --nats URL                  NATS server (required)
+  --url URL                   public WebSocket (default: Upbit's)
+  --private-url URL           private WebSocket
+  --rest-url URL              REST base
+  --mock                      run an embedded mock exchange upstream
+  --account NAME              subject part for private events (upbit.private.NAME.*)
+  --id NAME                   this gateway's name in the standby lease
+  --lease-ttl MS              standby lease lifetime
+  --max-msgs-per-subject N    retention per subject
+  --max-age MS                retention by age
+  -h, --help                  this text`,
 
   mock: `usage: upbit-ws mock [options]
 

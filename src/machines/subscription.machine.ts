@@ -132,10 +132,12 @@ export function canonicalKey(wishes: readonly Wish[]): string {
   return JSON.stringify([...new Set(wishes.flatMap(explode))].sort());
 }
 
-/** (type, code) pairs only: what LIST_SUBSCRIPTIONS can tell us (no stream flags). */
-export function pairsKey(list: ReadonlyArray<{ type: string; codes?: readonly string[] }>): string {
-  const pairs = list.flatMap((w) => (w.codes && w.codes.length ? w.codes.map((c) => `${w.type}|${c}`) : [`${w.type}|*`]));
-  return JSON.stringify([...new Set(pairs)].sort());
+/**
+ * (type, code) pairs only: what LIST_SUBSCRIPTIONS can tell us (no stream flags). Orderbook depth
+ * suffixes are stripped on both sides: whether the server's answer keeps them is unconfirmed (§2.4 [U]).
+ */
+export function pairsKey(list: ReadonlyArray<{ type: string; codes?: readonly string[] | null }>): string {
+  return JSON.stringify([...new Set(list.flatMap((w) => pairKeys({ type: w.type, codes: w.codes ?? undefined })))].sort());
 }
 
 const EMPTY_PAIRS = pairsKey([]);

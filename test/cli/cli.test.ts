@@ -19,7 +19,7 @@ describe('upbit-ws --help', () => {
     expect(cli.stderr()).toBe('');
   });
 
-  it.each(['start', 'watch', 'mock'])('upbit-ws %s --help prints that command\'s usage and exits 0', async (command) => {
+  it.each(['start', 'watch', 'mock', 'gateway'])('upbit-ws %s --help prints that command\'s usage and exits 0', async (command) => {
     const cli = spawnCli([command, '--help']);
     expect(await cli.exit).toEqual({ code: 0, signal: null });
     expect(cli.stdout()).toMatch(new RegExp(`^usage: upbit-ws ${command} `));
@@ -91,6 +91,16 @@ describe('upbit-ws failures: one clear line, non-zero exit, no hang', () => {
     expect((await cli.exit).code).toBe(2);
     expect(expectOneLine(cli)).toMatch(pattern);
     expect(cli.stdout()).toBe('');
+  });
+
+  it('gateway without --nats: one line, exit 2; with a NATS that refuses: one line, exit 1', async () => {
+    const missing = spawnCli(['gateway']);
+    expect((await missing.exit).code).toBe(2);
+    expect(expectOneLine(missing)).toBe('upbit-ws: UpbitValidationError INVALID_OPTION: --nats nats://HOST:PORT is required (see upbit-ws gateway --help)');
+    const port = await closedPort();
+    const refused = spawnCli(['gateway', '--nats', `nats://127.0.0.1:${port}`]);
+    expect((await refused.exit).code).toBe(1);
+    expect(expectOneLine(refused)).toMatch(/^upbit-ws: UpbitConnectionError CONNECTION: the gateway could not start: /);
   });
 
   it('a refused connection (a port just closed) → exit 1', async () => {
