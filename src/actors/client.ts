@@ -28,7 +28,7 @@ import type {
   UpbitError,
   Wish,
 } from '../io/index.js';
-import type { Component } from './component.js';
+import type { Component, ErrorListener } from './component.js';
 import type { Stamped } from './router.js';
 import type { DeliveryPolicy, Subscription } from './subscription.js';
 
@@ -113,8 +113,8 @@ export class UpbitClient implements AsyncDisposable {
     return this.#subscribe({ type: 'announcement', categories: options.categories, includeBody: options.includeBody }, cb, options);
   }
 
-  /** Errors of every subscription of this client. */
-  onError(fn: (error: UpbitError) => void): () => void {
+  /** Errors of every subscription of this client, with the subscription they concern. */
+  onError(fn: ErrorListener): () => void {
     return this.#component.onError(fn);
   }
 
@@ -131,7 +131,7 @@ export class UpbitClient implements AsyncDisposable {
     const { type, ...rest } = wish;
     const sub = this.#component.subscribe({
       options: { ...rest, channel: type, id: options.id },
-      callback: cb as ((msg: Stamped<unknown>) => unknown) | undefined,
+      callback: cb ? (cb as (msg: Stamped<unknown>) => unknown) : 'iterate',
       onError: options.onError,
       policy: options.policy,
     });

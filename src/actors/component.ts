@@ -68,7 +68,8 @@ export interface ComponentRef extends AsyncDisposable {
 
 export interface SubscribeRequest {
   options: SubscribeOptions;
-  callback?: (msg: Stamped<DataMessage>) => unknown;
+  /** Absent: the component's listeners consume it (raw SUBSCRIBE). */
+  callback?: HandleOptions['callback'];
   onError?: (error: UpbitError) => void;
   policy?: HandleOptions['policy'];
 }
@@ -204,7 +205,7 @@ export class Component implements ComponentRef, SubscriptionOwner {
     const sub = new SubscriptionHandle(this, {
       id,
       wish,
-      callback: request.callback,
+      callback: request.callback ?? 'listeners',
       onError: request.onError,
       policy: request.policy,
       sink: this.#host.sink,
