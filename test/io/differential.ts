@@ -177,7 +177,8 @@ function memberSurgery(rand: () => number, b: Buffer): Buffer | undefined {
 function sameValue(a: unknown, b: unknown, path: string): void {
   if (b instanceof Decimal) {
     if (!(a instanceof Decimal) || Object.getPrototypeOf(a) !== Decimal.prototype) throw new Mismatch(`${path}: not a Decimal`);
-    if (a.s !== b.s || a.e !== b.e || a.d.length !== b.d.length || a.d.some((w, i) => w !== b.d[i]) || a.toString() !== b.toString()) {
+    // Object.is and JSON: an absurd exponent gives Infinity (e NaN, d null) on both sides
+    if (!Object.is(a.s, b.s) || !Object.is(a.e, b.e) || JSON.stringify(a.d) !== JSON.stringify(b.d) || a.toString() !== b.toString()) {
       throw new Mismatch(`${path}: ${a.toString()} (s ${a.s} e ${a.e} d ${a.d}) vs ${b.toString()} (s ${b.s} e ${b.e} d ${b.d})`);
     }
   } else if (Array.isArray(b)) {
