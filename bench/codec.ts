@@ -15,7 +15,7 @@
  *            tradePrice, accTradePrice24h, signedChangeRate; trade tradePrice, tradeVolume,
  *            prevClosingPrice; orderbook totalAskSize, totalBidSize, best ask price)
  *   walk*    routing, three and full through `decodeFrameWalk`, the reference byte walk without
- *            templates (the decoder before issue 12): the before/after of the codec in one run
+ *            templates (the decoder before issue 12, with the same views): templates vs walk in one run
  *
  * decodeFrame learns key-order templates from the frames it walks (src/io/fast.ts); the warm-up
  * rounds teach it the corpus, as the first frames of a live stream do.
