@@ -36,6 +36,8 @@ export const fastStats = {
   attempts: 0,
   /** An upper bound of the characters those attempts read (see matchObject). */
   attemptedChars: 0,
+  /** Objects read for learning (skipped ones not counted). */
+  learnAttempts: 0,
   /** Templates compiled. */
   compiled: 0,
   /** Learned templates that did not accept their own object (a bug; tests assert 0). */
@@ -188,8 +190,7 @@ export function learnFrom(frame: string | Uint8Array): void {
         i++;
       }
     }
-  } catch (e) {
-    if (process.env.UPBIT_WS_DEBUG_TEMPLATES) console.error(e);
+  } catch {
     fastStats.selfCheckFailures++;
   }
 }
@@ -205,6 +206,7 @@ function learnAt(text: string, i: number): number {
   const list = kind.templates[style];
   const state = learningOf(list);
   if (++state.walked < state.nextAt) return -1;
+  fastStats.learnAttempts++;
   const layout = learnObject(text, i, kind.plan);
   const added = layout !== undefined && addTemplate(text, i, kind.plan, list, layout);
   state.gap = added ? 1 : Math.min(state.gap * 2, 1024);
