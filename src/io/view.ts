@@ -48,7 +48,11 @@ function kindCode(k: Kind): number {
 
 /** What a view reads from: the frame text when the frame is ASCII (byte offsets = string offsets), else its bytes. */
 export type Source = string | Buffer;
-/** Value spans of one object, as byte offsets: `[start, end)` per row at `2·row`, `2·row+1`; start 0 = absent; a negative end marks a string with escapes. */
+/**
+ * Value spans of one object, as byte offsets: `[start, end)` per row at `2·row`, `2·row+1`; start 0 =
+ * absent; a negative end marks a string with escapes. Once a view has decoded a row, start is -1
+ * and the end slot holds the value (the view's cache).
+ */
 export type Spans = number[];
 /** Element spans of the list rows of one object, by row. */
 export type ListSpans = (Spans[] | undefined)[] | undefined;
