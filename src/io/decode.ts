@@ -2,7 +2,11 @@
  * `decodeFrame`: one Upbit frame (text or binary; DEFAULT, SIMPLE, JSON_LIST or SIMPLE_LIST) in,
  * an array of typed messages out.
  *
- * How it works, in one pass per object over the frame's UTF-8 bytes:
+ * First, fast.ts tries learned key-order templates (a compiled regex per layout, issue 12): a frame
+ * whose every object matches one is decoded without the walk below, to the same views. Otherwise
+ * `decodeFrameWalk`, the reference decoder, runs, and fast.ts learns from what it accepted.
+ *
+ * How the walk works, in one pass per object over the frame's UTF-8 bytes:
  *   1. the message kind is read from the object's first key when that key is `type`/`ty` (what
  *      Upbit sends); otherwise scan.ts scans the object once to find `type`, `method`, `status` or
  *      `error` anywhere in it;
