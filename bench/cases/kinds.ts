@@ -90,7 +90,9 @@ async function bareClient(mock: MockProcess, url: string, kind: Kind, format: Fo
 
 async function hubClient(mock: MockProcess, url: string, kind: Kind, format: Format, all: boolean): Promise<Consumer> {
   const counter = new Counter();
-  const hub: UpbitHub = createUpbitHub({ url, perMessageDeflate: false, pendingWindow: 10, format });
+  // Each hub idles while the other consumers' floods run (manual mock: no frames in between), which
+  // its stall watchdog would take for a dead connection and reconnect (a new mock connection id).
+  const hub: UpbitHub = createUpbitHub({ url, perMessageDeflate: false, pendingWindow: 10, format, connection: { stallTimeout: 3_600_000 } });
   hub.onError((e) => log(`hub error: ${e.name} ${e.message}`));
   const read = all ? READ_ALL[kind] : READ3[kind];
   const cb = (m: unknown) => {
