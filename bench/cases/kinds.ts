@@ -150,7 +150,8 @@ const mock = await startMockProcess();
 const rows: Row[] = [];
 const details: Record<string, unknown> = {};
 try {
-  const { url } = await mock.call('start', MOCK_THROUGHPUT);
+  // A consumer can wait minutes for its next round; the mock's 120 s idle drop would end it.
+  const { url } = await mock.call('start', { ...MOCK_THROUGHPUT, idleTimeoutMs: 3_600_000 });
   for (const kind of KINDS) {
     for (const format of FORMATS) {
       const label = `${kind} ${format}`;
