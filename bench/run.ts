@@ -52,7 +52,7 @@ const CASES: CaseDef[] = [
   { name: 'floor', file: 'cases/floor.ts', timeout: 90 },
   { name: 'hub-3-fields', file: 'cases/hub.ts', args: ['--read=three'], needs: 'floor', timeout: 90 },
   { name: 'hub-all-fields', file: 'cases/hub.ts', args: ['--read=all'], needs: 'floor', timeout: 90 },
-  { name: 'kinds', file: 'cases/kinds.ts', gc: true, flags: ['--min-semi-space-size=16'], timeout: 300 },
+  { name: 'kinds', file: 'cases/kinds.ts', gc: true, flags: ['--min-semi-space-size=16'], timeout: 600 },
   { name: 'fanout', file: 'cases/fanout.ts', timeout: 150 },
   { name: 'latency', file: 'cases/latency.ts', gc: true, timeout: 90 },
   { name: 'memory', file: 'cases/memory.ts', gc: true, timeout: 150 },
