@@ -90,16 +90,23 @@ describe('recovery of the public socket', () => {
     expect(conns.length).toBeGreaterThanOrEqual(faults.length + 1);
     for (const conn of conns) expect(requestsOf(conn).map((r) => sorted(unionOf(r))), `connection ${conn.id}`).toEqual([sorted(union)]);
 
-    // Every subscription was told of every outage once, naming the cause, and of nothing else.
+    // Every subscription was told of every outage (once per outage, naming the cause) and of
+    // nothing else. (A loaded machine may add a stall-watchdog outage of its own: at least one each.)
     const subsPerComponent = [1, 1, 2];
     recs.forEach((r, i) => {
-      expect(r.errors.map((e) => e.name)).toEqual(Array(faults.length * subsPerComponent[i]).fill('UpbitConnectionError'));
-      for (const e of r.errors) expect(e.message).toMatch(/^the public connection is down \((closed \d{4}|stalled \(no frames\))/);
+      expect(r.errors.length).toBeGreaterThanOrEqual(faults.length * subsPerComponent[i]!);
+      expect(r.errors.length % subsPerComponent[i]!).toBe(0);
+      for (const e of r.errors) {
+        expect(e.name).toBe('UpbitConnectionError');
+        expect(e.message).toMatch(/^the public connection is down \((closed \d{4}|stalled \(no frames\)|no pong \(keepalive timeout\))/);
+      }
     });
     // Its status went interrupted → active (with the gap's length) once per outage.
     expect(statuses.slice(0, 2)).toEqual(['active', 'interrupted']);
-    expect(statuses.filter((s) => s === 'active+gap')).toHaveLength(faults.length);
-    expect(statuses.filter((s) => s === 'interrupted')).toHaveLength(faults.length);
+    const interruptions = statuses.filter((s) => s === 'interrupted').length;
+    expect(interruptions).toBeGreaterThanOrEqual(faults.length);
+    expect(statuses.filter((s) => s === 'active+gap')).toHaveLength(interruptions);
+    expect(recs[0]!.errors.length).toBeGreaterThanOrEqual(interruptions); // at least one error per outage
     expect(aSub.status).toBe('active');
 
     for (const r of recs) {
