@@ -88,7 +88,7 @@ export interface ComponentHost {
   /** Errors nobody on the component listens to. */
   fallbackError(error: UpbitError, componentId: string, subscriptionId?: string): void;
   /** The component stopped: forget it, free its name. */
-  removed(id: string): void;
+  removed(component: Component): void;
 }
 
 export class Component implements ComponentRef, SubscriptionOwner {
@@ -179,7 +179,7 @@ export class Component implements ComponentRef, SubscriptionOwner {
     for (const s of this.#subs.values()) s.halt();
     this.#actor.send({ type: 'STOP' }); // every subscription ends; the registries hear wishes: []
     this.#listeners.clear();
-    this.#host.removed(this.id);
+    this.#host.removed(this);
   }
 
   [Symbol.asyncDispose](): Promise<void> {

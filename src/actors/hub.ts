@@ -429,10 +429,10 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       if (failure) component.fail([sub.id], failure);
     },
     fallbackError: (error, componentId, subscriptionId) => hubError(error, componentId, subscriptionId),
-    removed(id) {
-      components.delete(id);
-      for (const side of SIDES) for (const c of awaiting[side]) if (c.id === id) awaiting[side].delete(c);
-      supervisor.system.get('components')?.send({ type: 'RELEASE', id });
+    removed(component) {
+      components.delete(component.id);
+      for (const side of SIDES) awaiting[side].delete(component);
+      supervisor.system.get('components')?.send({ type: 'RELEASE', id: component.id });
     },
   };
 
