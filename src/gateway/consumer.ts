@@ -314,6 +314,7 @@ export async function connectGateway(options: ConnectGatewayOptions): Promise<Ga
   ];
   void (async () => {
     for await (const s of nc.status()) {
+      if (closed) break;
       if (s.type === 'disconnect') {
         supervisor.send({ type: 'NATS_DOWN' });
         const error = new UpbitConnectionError('lost the NATS connection; reconnecting (subscriptions stay)');
