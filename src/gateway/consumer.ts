@@ -251,10 +251,12 @@ export async function connectGateway(options: ConnectGatewayOptions): Promise<Ga
       .catch((err: Error) => {
         if (closed) return;
         metrics.heartbeatFailures++;
-        if (leaseOk && !closed) {
+        if (leaseOk) {
+          // Told once per episode, to the subscriptions (interrupted until a gateway answers again).
           supervisor.send({ type: 'LEASE', ok: false });
-          report(new UpbitConnectionError('no gateway answered the lease heartbeat (none running, or a takeover in progress)', err));
-          for (const side of SIDES) wireDown(side, undefined);
+          const error = new UpbitConnectionError('no gateway answered the lease heartbeat (none running, or a takeover in progress)', err);
+          if (![...components.values()].some((c) => c.uses('public') || c.uses('private'))) report(error);
+          for (const side of SIDES) wireDown(side, error, false);
         }
         leaseOk = false;
       });
