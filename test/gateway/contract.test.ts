@@ -1,7 +1,7 @@
 /**
  * The component contract on the consumer side of the gateway: `connectGateway().client(id)` is the
  * hub's client facade. Each test runs a real nats-server, the mock exchange and a gateway:
- * an async callback that rejects is that subscription's UpbitCallbackError only; a slow
+ * a subscription without a callback is iterated; an async callback that rejects is that subscription's UpbitCallbackError only; a slow
  * subscription sheds per its own policy and counts it while others keep receiving; statuses
  * go active → interrupted → active (with gapMs) through an upstream drop; a hub level conflict
  * fails exactly the remote subscription concerned; the consumer's actor tree is visible to its
@@ -84,6 +84,30 @@ describe('gateway consumer: the component contract', () => {
     release();
     await waitFor(() => slow.stats().delivered > 1, { message: 'the slow one resumes once its callback settles' });
     await conn.close();
+  });
+
+  it('a subscription without a callback is async-iterable (its own stream preference applied); iteration ends on unsubscribe', async () => {
+    const sys = await startBackends();
+    const gw = await startTestGateway(sys);
+    const conn = await connectGateway({ servers: sys.nats.url });
+    // A value is stored first, so the iterator would get it as a SNAPSHOT if it wanted snapshots.
+    const first = await connectGateway({ servers: sys.nats.url });
+    let stored = 0;
+    await first.client('first').subscribeTrade(['KRW-BTC'], () => void stored++);
+    await waitFor(() => stored > 0 && gw.metrics.published > 0, { step: () => sys.mock.tick(), message: 'a stored trade' });
+    const sub = await conn.client('iter').subscribeTrade(['KRW-BTC'], undefined, { stream: 'realtime' });
+    const pump = sys.pump(2);
+    const seen: string[] = [];
+    for await (const t of sub) {
+      expect(t.streamType).toBe('REALTIME');
+      seen.push(t.sequentialId);
+      if (seen.length === 10) await sub.unsubscribe();
+    }
+    pump();
+    expect(seen).toHaveLength(10);
+    expect(new Set(seen).size).toBe(10);
+    expect(sub.status).toBe('ended');
+    await Promise.all([conn.close(), first.close()]);
   });
 
   it('statuses through an upstream drop: active → interrupted → active with gapMs; the outage told once', async () => {
