@@ -19,7 +19,8 @@
  * of subscriptions (`wireSent` / `wireDown`, as the hub does), (3) the lease: ONE per process,
  * every heartbeat (a request on `upbit.gw.ctl.lease`) carries the process's whole wish set, so a
  * lost heartbeat costs nothing and a crashed process's wishes expire, (4) subject readers
- * (reader.ts) shared by the subscriptions of a subject, (5) the component host and the facade.
+ * (reader.ts) shared by the subscriptions of a subject, (5) the gateway's status and error
+ * subjects and the NATS link's ups and downs, (6) the component host and the facade.
  *
  * Statuses: pending until a lease reply after the subscription was registered finds the gateway's
  * connection open → active; interrupted while the gateway's upstream is down or replaced, NATS is
@@ -46,7 +47,7 @@ import { componentActorId, componentsMachine, shardMachine } from '../machines/c
 import { gatewayConsumerMachine } from '../machines/gateway.machine.js';
 import { toUpbitError } from './errors.js';
 import { hubWish, wishKey } from './proxies.js';
-import { SubjectReader, type Event, type ReaderHost } from './reader.js';
+import { Readers, type Event, type ReaderHost } from './reader.js';
 import {
   CONTROL,
   DEFAULT_ACCOUNT,
@@ -140,7 +141,6 @@ export async function connectGateway(options: ConnectGatewayOptions): Promise<Ga
   let gateway: GatewayHealth | undefined;
   let closed = false;
   const components = new Map<string, Component>();
-  const readers = new Map<string, SubjectReader>();
   const router = new Router();
 
   const componentLogic = componentMachine.provide({
@@ -288,6 +288,30 @@ export async function connectGateway(options: ConnectGatewayOptions): Promise<Ga
     for (const [c, ids] of byComponent) c.fail(ids, error);
   };
 
+  // (4) subject readers, one per subject, shared by the subscriptions reading it
+  const readerHost: ReaderHost = {
+    js,
+    jsm,
+    stream,
+    epoch: (conn: Conn) => gateway?.epochs[conn] ?? 0,
+    metrics,
+    deliver: (conn: Conn, event: Event) => {
+      // Live events are never stale here: the gateway's hub dropped stale ones before publishing,
+      // and replays of an older epoch were dropped by the reader.
+      router.setEpoch(conn, event.epoch);
+      router.publish(conn, event.epoch, event as never);
+    },
+    report,
+  };
+  const readers = new Readers(readerHost, heartbeat, (subject, users, cause) => {
+    const text = String((cause as Error)?.message ?? cause);
+    const error = /permission|authoriz/i.test(text)
+      ? new UnauthorizedError(`NATS does not let this consumer read ${subject}`, cause)
+      : new UpbitConnectionError(`could not read ${subject} from the gateway's stream: ${text}`, cause);
+    failWhere((s) => users.has(s), error);
+  });
+
+  // (5) what the gateway tells this process, and the NATS link
   const natsSubs: NatsSubscription[] = [
     nc.subscribe(CONTROL.status, {
       callback: (err, m) => {
@@ -325,74 +349,19 @@ export async function connectGateway(options: ConnectGatewayOptions): Promise<Ga
       } else if (s.type === 'reconnect') {
         supervisor.send({ type: 'NATS_UP' });
         void heartbeat();
-        for (const r of readers.values()) void r.resume().catch(report);
+        readers.resume();
       }
     }
   })().catch(() => {});
 
-  // (4) subject readers, one per subject, shared by the subscriptions reading it
-  const subjectsOf = new Map<SubscriptionHandle, string[]>();
-  const readerHost: ReaderHost = {
-    js,
-    jsm,
-    stream,
-    epoch: (conn: Conn) => gateway?.epochs[conn] ?? 0,
-    metrics,
-    deliver: (conn: Conn, event: Event) => {
-      // Live events are never stale here: the gateway's hub dropped stale ones before publishing,
-      // and replays of an older epoch were dropped by the reader.
-      router.setEpoch(conn, event.epoch);
-      router.publish(conn, event.epoch, event as never);
-    },
-    report,
-  };
-  const readerFailed = (reader: SubjectReader, cause: unknown) => {
-    if (readers.get(reader.subject) !== reader) return;
-    const text = String((cause as Error)?.message ?? cause);
-    const error = /permission|authoriz/i.test(text)
-      ? new UnauthorizedError(`NATS does not let this consumer read ${reader.subject}`, cause)
-      : new UpbitConnectionError(`could not read ${reader.subject} from the gateway's stream: ${text}`, cause);
-    const users = reader.users;
-    failWhere((s) => users.has(s), error);
-  };
-  const attach = (sub: SubscriptionHandle) => {
-    const subjects = subjectsOfWish(sub.wish, account);
-    subjectsOf.set(sub, subjects);
-    for (const subject of subjects) {
-      let reader = readers.get(subject);
-      if (reader) {
-        reader.users.add(sub);
-        // A subscription joining a subject this process already reads: its latest value at once.
-        const latest = reader.latest();
-        if (latest) queueMicrotask(() => readerHost.deliver(reader!.conn, latest));
-        continue;
-      }
-      const r = (reader = new SubjectReader(subject, readerHost));
-      readers.set(subject, r);
-      r.users.add(sub);
-      void heartbeat()
-        .then(() => r.start())
-        .catch((cause: unknown) => readerFailed(r, cause));
-    }
-  };
-  const detach = (sub: SubscriptionHandle) => {
-    for (const subject of subjectsOf.get(sub) ?? []) {
-      const reader = readers.get(subject);
-      if (!reader || !reader.users.delete(sub) || reader.users.size > 0) continue;
-      reader.stop();
-      readers.delete(subject);
-    }
-    subjectsOf.delete(sub);
-  };
-
-  // (5) the component host and the facade
+  // (6) the component host and the facade
   const host: ComponentHost = {
     router,
     sink: delivery,
     isStopped: () => closed,
     admit: () => undefined, // level conflicts and credentials are the gateway's hub's to judge
-    released: detach,
-    attached: (_component, sub) => attach(sub),
+    released: (sub) => readers.detach(sub),
+    attached: (_component, sub) => readers.attach(sub, subjectsOfWish(sub.wish, account)),
     fallbackError: (error, componentId, subscriptionId) => report(error, componentId, subscriptionId),
     removed(component) {
       components.delete(component.id);
@@ -443,8 +412,7 @@ export async function connectGateway(options: ConnectGatewayOptions): Promise<Ga
         for (const c of [...components.values()]) await c.stop();
         closed = true;
         clearInterval(hbTimer);
-        for (const r of readers.values()) r.stop();
-        readers.clear();
+        readers.stop();
         nc.publish(CONTROL.leave, enc.encode(JSON.stringify({ consumer: consumerId })));
         for (const s of natsSubs) s.unsubscribe();
         supervisor.send({ type: 'CLOSE' });

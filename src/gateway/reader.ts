@@ -10,6 +10,8 @@
  *       └─ decodeFrame(DEFAULT JSON) → plain event + epoch → host.deliver → Router → each
  *          subscription's Sink (its delivery policy) → callback
  *
+ * `Readers` (bottom) starts and stops them as subscriptions come and go.
+ *
  * A pull consumer only receives what it asks for, so a slow callback here slows nobody else (and
  * a slow callback in this process is shed by its own subscription's policy, not by the reader).
  */
@@ -123,5 +125,65 @@ export class SubjectReader {
   stop(): void {
     this.stopped = true;
     void this.messages?.close().catch(() => {});
+  }
+}
+
+/**
+ * Every subject reader of one process, counted by the subscriptions (`users`) reading each
+ * subject: the first user starts a reader (after `before()`, the lease heartbeat that makes the
+ * gateway publish it), the last one to leave stops it. A user joining a running reader gets the
+ * subject's latest value at once. A reader that cannot start (NATS permissions) is `failed` with
+ * the users it had.
+ */
+export class Readers {
+  private readonly bySubject = new Map<string, SubjectReader>();
+  private readonly subjectsOf = new Map<object, readonly string[]>();
+
+  constructor(
+    private readonly host: ReaderHost,
+    private readonly before: () => Promise<void>,
+    private readonly failed: (subject: string, users: ReadonlySet<object>, cause: unknown) => void,
+  ) {}
+
+  attach(user: object, subjects: readonly string[]): void {
+    this.subjectsOf.set(user, subjects);
+    for (const subject of subjects) {
+      const running = this.bySubject.get(subject);
+      if (running) {
+        running.users.add(user);
+        const latest = running.latest();
+        if (latest) queueMicrotask(() => this.host.deliver(running.conn, latest));
+        continue;
+      }
+      const reader = new SubjectReader(subject, this.host);
+      this.bySubject.set(subject, reader);
+      reader.users.add(user);
+      void this.before()
+        .then(() => reader.start())
+        .catch((cause: unknown) => {
+          if (this.bySubject.get(subject) === reader) this.failed(subject, reader.users, cause);
+        });
+    }
+  }
+
+  detach(user: object): void {
+    for (const subject of this.subjectsOf.get(user) ?? []) {
+      const reader = this.bySubject.get(subject);
+      if (!reader || !reader.users.delete(user) || reader.users.size > 0) continue;
+      reader.stop();
+      this.bySubject.delete(subject);
+    }
+    this.subjectsOf.delete(user);
+  }
+
+  /** After a NATS reconnect: every reader continues from its next sequence. */
+  resume(): void {
+    for (const r of this.bySubject.values()) void r.resume().catch((e: unknown) => this.host.report(e as Error));
+  }
+
+  stop(): void {
+    for (const r of this.bySubject.values()) r.stop();
+    this.bySubject.clear();
+    this.subjectsOf.clear();
   }
 }
