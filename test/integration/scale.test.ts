@@ -6,16 +6,18 @@
  * over 100 markets, so every (type, code) has many owners), waits until the mock's live union is
  * exactly what they asked for, cleans everything up, and waits until the union is empty (the hub
  * closes the socket: Upbit has no unsubscribe). It returns what the mock and the registry's
- * `WishIndex.work` counters saw. The test runs it at 100 and at 1,000 components: requests stay
- * few (coalesced by the registry), and the registry's work per change is the same at both sizes.
- * A registry that recomputed the union on every change would do ~10× more per change at 1,000.
+ * `WishIndex.work` counters saw, plus how many owner entries any walk over the index's owner map
+ * yielded (`CountingMap`). `check` holds at both 100 and 1,000 components: requests stay few
+ * (coalesced by the registry), the union is built per flush and never per change, a change
+ * touches only its owner's wishes, and the work per change is the same at both sizes. A registry
+ * that recomputed the union, or copied every owner, on each change fails `check` at 100 already.
  */
 import { describe, expect, it } from 'vitest';
 import { hubInternals } from '../../src/actors/hub.js';
 import type { UpbitClient } from '../../src/actors/client.js';
 import type { WishIndex } from '../../src/machines/subscription.machine.js';
 import type { MarketSpec } from '../../src/mock/index.js';
-import { expected, liveConnections, liveUnion, requestsOf, sameSet, sorted, startSystem, unionOf, waitFor } from './helpers.js';
+import { expected, liveConnections, liveUnion, requestsOf, sameSet, startSystem, unionOf, waitFor } from './helpers.js';
 
 const MARKETS: MarketSpec[] = Array.from({ length: 100 }, (_, i) => ({ code: `KRW-S${String(i).padStart(3, '0')}`, price: '1000' }));
 const TYPES = ['ticker', 'trade', 'orderbook'] as const;
