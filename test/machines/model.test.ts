@@ -4,8 +4,8 @@
  * statechart's documented behaviour, never from the machine under test.
  *
  * How to read: for each machine, the model (state record, events, `next`, the timers it says are
- * armed), then the traversal (breadth-first over the model: one shortest path to every model
- * state; for recovery also every simple path of its connect/fail/retry core), then the replay:
+ * armed), then the traversal (model-graph.ts, breadth-first over the model: one shortest path to
+ * every model state; for recovery also every simple path of its connect/fail/retry core), then the replay:
  * each path runs on a REAL actor with fakes (socket events through the fake socket the actor
  * created, `prepare` through the promise it invoked, recovery replies through the fake child).
  * A model timer is fired by sending the real actor's own `xstate.after.<delay>.*` event, which must
@@ -14,67 +14,14 @@
  * gave up. The clock-driven tests in connection/recovery.test.ts check the timing itself.
  */
 import { describe, expect, it } from 'vitest';
-import { createActor, fromCallback, getNextTransitions, SimulatedClock } from 'xstate';
+import { createActor, fromCallback, SimulatedClock } from 'xstate';
 import type { AnyActorRef, AnyEventObject, EventObject } from 'xstate';
 import { connectionMachine } from '../../src/machines/connection.machine.js';
 import type { PrepareOutput } from '../../src/machines/connection.machine.js';
 import { recoveryMachine } from '../../src/machines/recovery.machine.js';
 import type { FailureInfo } from '../../src/machines/types.js';
 import { deferredSlot, fakeSocket, flush } from './helpers.js';
-
-// ---------------------------------------------------------------------------------------------
-// Traversal over a model (no XState involved)
-// ---------------------------------------------------------------------------------------------
-
-interface Path<M, E> {
-  steps: Array<{ event: E; model: M }>;
-  model: M;
-}
-
-/** One shortest path to every model state (by `key`); states where `stop` holds are not expanded. */
-function shortestPaths<M, E>(initial: M, events: (m: M) => E[], next: (m: M, e: E) => M, key: (m: M) => string, stop: (m: M) => boolean = () => false) {
-  const paths = new Map<string, Path<M, E>>([[key(initial), { steps: [], model: initial }]]);
-  const queue = [paths.get(key(initial))!];
-  while (queue.length > 0) {
-    const p = queue.shift()!;
-    if (stop(p.model)) continue;
-    for (const e of events(p.model)) {
-      const m = next(p.model, e);
-      if (paths.has(key(m))) continue;
-      const q = { steps: [...p.steps, { event: e, model: m }], model: m };
-      paths.set(key(m), q);
-      queue.push(q);
-    }
-  }
-  return [...paths.values()];
-}
-
-/** Every path from `initial` that never visits a state (by `key`) twice. */
-function simplePaths<M, E>(initial: M, events: (m: M) => E[], next: (m: M, e: E) => M, key: (m: M) => string) {
-  const out: Path<M, E>[] = [];
-  const walk = (p: Path<M, E>, seen: Set<string>) => {
-    for (const e of events(p.model)) {
-      const m = next(p.model, e);
-      if (seen.has(key(m))) continue;
-      const q = { steps: [...p.steps, { event: e, model: m }], model: m };
-      out.push(q);
-      walk(q, new Set([...seen, key(m)]));
-    }
-  };
-  walk({ steps: [], model: initial }, new Set([key(initial)]));
-  return out;
-}
-
-const nameOf = (steps: ReadonlyArray<{ event: string }>) => steps.map((s) => s.event).join(' → ') || '(initial)';
-
-/** The delay names of the real actor's armed `after` timers, and a way to fire one by name. */
-const armedDelays = (actor: AnyActorRef): string[] =>
-  [...new Set(getNextTransitions(actor.getSnapshot()).map((t) => t.eventType).filter((t) => t.startsWith('xstate.after.')).map((t) => t.split('.')[2]!))].sort();
-function fire(actor: AnyActorRef, delay: string): void {
-  const type = getNextTransitions(actor.getSnapshot()).map((t) => t.eventType).find((t) => t.startsWith(`xstate.after.${delay}.`));
-  expect(type, `the model says the ${delay} timer is armed`).toBeDefined();
-  actor.send({ type: type! });
-}
+import { armedDelays, fire, nameOf, shortestPaths, simplePaths } from './model-graph.js';
 
 // ---------------------------------------------------------------------------------------------
 // connection: the model
