@@ -60,7 +60,10 @@ class CountingMap<K, V> extends Map<K, V> {
 }
 
 function countOwners(index: WishIndex): CountingMap<string, unknown> {
-  const owners = new CountingMap<string, unknown>(Reflect.get(index, 'owners') as Map<string, unknown>);
+  const original: unknown = Reflect.get(index, 'owners');
+  // Fails loudly if the index keeps its owners elsewhere (this count would silently measure nothing).
+  expect(original).toBeInstanceOf(Map);
+  const owners = new CountingMap<string, unknown>(original as Map<string, unknown>);
   Object.defineProperty(index, 'owners', { value: owners });
   return owners;
 }
@@ -119,6 +122,7 @@ async function run(components: number) {
     unions: after.unions - before.unions,
     visited: after.visited - before.visited,
   };
+  expect(owners.yielded).toBeGreaterThan(0); // the union builds did walk the counted map
   return { union, subscribed, work, ownersIterated: owners.yielded, requests: requests(), status: hub.status(), breaches: mock.stats().messageBreaches };
 }
 
