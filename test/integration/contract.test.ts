@@ -20,6 +20,7 @@ import {
 import { Credentials, signConnectToken } from '../../src/index.js';
 import type { UpbitClient } from '../../src/index.js';
 import { DEFAULT_MOCK_KEY } from '../../src/mock/index.js';
+import { hubInternals } from '../../src/actors/hub.js';
 import { liveConnection, liveUnion, requestsOf, startSystem, waitFor } from './helpers.js';
 
 const streams = (xs: { streamType: string }[]) => xs.map((x) => x.streamType);
@@ -280,5 +281,17 @@ describe('secrets', () => {
     const views = reachable(hub, client, sub, []);
     for (const t of tokens) expect(views).not.toContain(t);
     for (const t of tokens) expect(views).not.toContain(t.split('.')[2]!); // not even the signature
+    // Nor from any actor's context, which the actor system makes reachable from every actor:
+    // the machines carry a vault reference, the socket slot swaps it for the token.
+    const contexts: string[] = [];
+    const walk = (ref: { getSnapshot(): { context?: unknown; children?: Record<string, unknown> } }) => {
+      const snap = ref.getSnapshot();
+      contexts.push(inspect(snap.context, { depth: 12 }));
+      for (const child of Object.values(snap.children ?? {})) if (child) walk(child as typeof ref);
+    };
+    walk(hubInternals(hub).supervisor as never);
+    const all = contexts.join('\n');
+    expect(all).toContain('vault:'); // the reference is there (the walk did reach the jwt and connection actors)
+    for (const t of tokens) expect(all).not.toContain(t.split('.')[2]!);
   });
 });
