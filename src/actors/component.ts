@@ -89,6 +89,8 @@ export interface ComponentHost {
   fallbackError(error: UpbitError, componentId: string, subscriptionId?: string): void;
   /** The component stopped: forget it, free its name. */
   removed(component: Component): void;
+  /** A sampled message reached a callback (delay metrics, metrics.ts). */
+  delivered?(side: 'public' | 'private', arrived: number): void;
 }
 
 export class Component implements ComponentRef, SubscriptionOwner {
@@ -302,6 +304,10 @@ export class Component implements ComponentRef, SubscriptionOwner {
 
   snapshotDone(id: string, code: string): void {
     if (!this.#stopped) this.#actor.send({ type: 'SNAPSHOT_DONE', id, code });
+  }
+  /** @internal a sampled delivery (see arrival.ts). */
+  delivered(side: 'public' | 'private', arrived: number): void {
+    this.#host.delivered?.(side, arrived);
   }
 
   // ── internals ───────────────────────────────────────────────────────────────────────────────
