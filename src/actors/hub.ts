@@ -160,6 +160,8 @@ export interface HubInternals {
   router: Router;
   blame: Record<ConnectionName, Blame>;
   wire: Record<ConnectionName, Wire>;
+  /** The live components (the inspector shows each one's wishes beside the wire set). */
+  components: () => Iterable<Component>;
 }
 const internals = new WeakMap<UpbitHub, HubInternals>();
 export function hubInternals(hub: UpbitHub): HubInternals {
@@ -547,6 +549,6 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       return hub.stop();
     },
   };
-  internals.set(hub, { supervisor, router, blame, wire });
+  internals.set(hub, { supervisor, router, blame, wire, components: () => components.values() });
   return hub;
 }

@@ -81,6 +81,7 @@ options:
   --lease-ttl MS              standby lease lifetime
   --max-msgs-per-subject N    retention per subject
   --max-age MS                retention by age
+  --inspect                   serve the inspector page, /metrics and /healthz on 127.0.0.1
   -h, --help                  this text`,
 
   mock: `usage: upbit-ws mock [options]
