@@ -45,7 +45,8 @@ options:
   --rest-url URL     REST base (default: https://api.upbit.com)
   --mock             run an embedded mock exchange and watch it
   --seconds N        stop after N seconds (exit code 0)
-  --inspect          serve the live inspector page (actor tree, states, events) on
+  --inspect          serve the live inspector page (actor tree, statecharts, health,
+                     metrics, events; /metrics, /healthz, /stream, /board) on
                      127.0.0.1 and print its address
   -h, --help         this text`,
 
