@@ -91,6 +91,8 @@ export interface ComponentHost {
   removed(component: Component): void;
   /** A sampled message reached a callback (delay metrics, metrics.ts). */
   delivered?(side: 'public' | 'private', arrived: number): void;
+  /** Every error about this component or one of its subscriptions, whoever hears it (for logging). */
+  reported?(error: UpbitError, componentId: string, subscriptionId?: string): void;
 }
 
 export class Component implements ComponentRef, SubscriptionOwner {
@@ -275,6 +277,7 @@ export class Component implements ComponentRef, SubscriptionOwner {
   }
 
   componentError(error: UpbitError, taken: boolean, sub?: SubscriptionHandle): void {
+    this.#host.reported?.(error, this.id, sub?.id);
     if (this.#errorListeners.size === 0) {
       if (!taken) this.#host.fallbackError(error, this.id, sub?.id);
       return;

@@ -193,7 +193,7 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
   let stopped = false;
 
   const hubError = (error: UpbitError, componentId?: string, subscriptionId?: string) => {
-    observe.error(error, componentId, subscriptionId);
+    if (componentId === undefined) observe.error(error); // component errors are logged by host.reported
     for (const fn of [...errorListeners]) {
       try {
         fn(error, componentId, subscriptionId);
@@ -468,6 +468,7 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
     },
     fallbackError: (error, componentId, subscriptionId) => hubError(error, componentId, subscriptionId),
     delivered: (side, arrived) => observe.delivered(side, arrived),
+    reported: (error, componentId, subscriptionId) => observe.error(error, componentId, subscriptionId),
     removed(component) {
       components.delete(component.id);
       for (const side of SIDES) awaiting[side].delete(component);

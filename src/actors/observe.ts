@@ -99,10 +99,15 @@ export class Observability {
   request(side: ConnectionName, data: string, pairs: number): void {
     this.log.log('debug', { connection: side, bytes: Buffer.byteLength(data), pairs }, `request sent on ${side}`);
   }
-  /** Any error the hub reports; backpressure is the shedding worth a warning. */
+  /**
+   * An error the hub or a component reported. Connection trouble is logged once per connection
+   * (retrying, failed), not once per subscription that hears it.
+   */
   error(error: UpbitError, componentId?: string, subscriptionId?: string): void {
     if (!this.log.enabled) return;
-    this.log.log('warn', { code: error.code, component: componentId, subscription: subscriptionId, message: error.message }, error instanceof UpbitBackpressureError ? 'shedding' : 'hub error');
+    if (componentId !== undefined && (error.code === 'CONNECTION' || error.code === 'UNAUTHORIZED')) return;
+    const what = error instanceof UpbitBackpressureError ? 'shedding' : componentId === undefined ? 'hub error' : 'subscription error';
+    this.log.log('warn', { code: error.code, component: componentId, subscription: subscriptionId, message: error.message }, what);
   }
   /** A sampled delivery reached a callback. */
   delivered(side: ConnectionName, arrived: number): void {

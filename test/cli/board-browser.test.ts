@@ -46,7 +46,7 @@ describe.skipIf(!available && !process.env.CI)('health, metrics, statecharts and
     await page.locator('#health[data-status="healthy"]').waitFor({ timeout: 10_000 });
     // metrics: messages of the public connection are counted and grow
     const messages = page.locator('#metrics tr[data-connection="public"]');
-    await page.waitForFunction(() => Number(document.querySelector('#metrics tr[data-connection="public"]')?.getAttribute('data-messages')) > 0, undefined, { timeout: 10_000 });
+    await expect.poll(async () => Number(await messages.getAttribute('data-messages')), { timeout: 10_000 }).toBeGreaterThan(0);
     expect(await messages.locator('[data-metric="state"]').textContent()).toBe('open');
     // the wire set beside the wishes
     expect(await page.locator('[data-wire="public"] pre').textContent()).toContain('ticker|KRW-BTC');
@@ -79,7 +79,7 @@ describe.skipIf(!available && !process.env.CI)('health, metrics, statecharts and
     const first = Number(await btc.getAttribute('data-updates'));
     expect(await btc.locator('td').nth(1).textContent()).toMatch(/^\d+(\.\d+)?$/);
     // the market moves (5 trades/s per market): the row updates again
-    await page.waitForFunction((n) => Number(document.querySelector('tr[data-code="KRW-BTC"]')!.getAttribute('data-updates')) > n + 1, first, { timeout: 10_000 });
+    await expect.poll(async () => Number(await btc.getAttribute('data-updates')), { timeout: 10_000 }).toBeGreaterThan(first + 1);
     // the hub serves the page as one bridge component
     expect(w.hub.stats().components['browser-bridge']).toBeDefined();
     expect(errors).toEqual([]);

@@ -189,7 +189,17 @@ describe('logger', () => {
     expect(text).not.toMatch(/eyJ[\w-]{5,}\./);
   });
 
-  it('is silent by default and a throwing logger breaks nothing', async () => {
+  it('logs shedding (warn) with the subscription, even when its own onError took the error', async () => {
+    const { calls, logger } = capture();
+    const { mock, hub, tick } = await startSystem({ logger });
+    await hub.client('chart').subscribeTrade(['KRW-BTC'], () => new Promise<void>(() => {}), { policy: { kind: 'drop_oldest', bound: 1 }, onError: () => {} });
+    await waitFor(() => liveUnion(mock)?.size === 1);
+    for (let i = 0; i < 5; i++) tick();
+    await waitFor(() => calls.some((x) => x.msg === 'shedding'));
+    expect(calls.find((x) => x.msg === 'shedding')).toMatchObject({ level: 'warn', obj: { code: 'BACKPRESSURE', component: 'chart' } });
+  });
+
+  it('a throwing logger breaks nothing', async () => {
     const { hub, tick } = await startSystem({
       logger: { debug: () => { throw new Error('x'); }, info: () => { throw new Error('x'); }, warn: () => { throw new Error('x'); }, error: () => { throw new Error('x'); } },
     });
