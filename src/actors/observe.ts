@@ -52,6 +52,8 @@ export class Observability {
   private timer: unknown;
   private stopped = false;
   private registry: ReturnType<typeof prometheusRegistry> | undefined;
+  /** One reading per scrape: every metric of a scrape reads the same numbers. */
+  private scrape: { stats: HubStats; health: HubHealth } | undefined;
 
   constructor(
     private readonly view: HubView,
@@ -155,11 +157,17 @@ export class Observability {
   }
 
   async prometheus(): Promise<string> {
+    const read = () => (this.scrape ??= { stats: this.stats(), health: this.health() });
     this.registry ??= prometheusRegistry(
-      { connections: () => this.stats().connections, components: () => this.stats().components, health: () => this.health() },
+      { connections: () => read().stats.connections, components: () => read().stats.components, health: () => read().health },
       { perSubscription: this.options.perSubscription },
     );
-    return this.registry.metrics();
+    this.scrape = undefined;
+    try {
+      return await this.registry.metrics();
+    } finally {
+      this.scrape = undefined;
+    }
   }
   get contentType(): string {
     return 'text/plain; version=0.0.4; charset=utf-8';

@@ -77,7 +77,13 @@ export function createBridge(hub: UpbitHub, options: BridgeOptions = {}): Bridge
       res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end(`${parsed.error}\n`);
       return;
     }
-    client ??= hub.client('browser-bridge');
+    try {
+      client ??= hub.client('browser-bridge');
+    } catch (err) {
+      // a stopped hub, or the name taken by one of your components: one line, no crash
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' }).end(`${(err as Error).message}\n`);
+      return;
+    }
     const bridge = client;
     const latest = new Map<string, string>();
     const subs: Subscription<unknown>[] = [];

@@ -161,6 +161,15 @@ describe('the browser bridge', () => {
     expect(r.body.trim().split('\n')).toHaveLength(1);
   });
 
+  it('answers 503 with one line when the hub cannot serve a bridge (the name is taken); the server keeps running', async () => {
+    const { hub, page } = await system();
+    hub.client('browser-bridge');
+    const r = await get(`${page.url}stream?ticker=KRW-BTC`);
+    expect(r.status).toBe(503);
+    expect(r.body).toMatch(/^a component named "browser-bridge" is already running\n$/);
+    expect((await get(`${page.url}healthz`)).status).toBe(200);
+  });
+
   it('streams ticker and orderbook as one bridge component\'s wishes, coalesced per code, and drops them when the page leaves', async () => {
     const { clock, fire, pending } = heldClock();
     const { mock, hub, page } = await system(clock);

@@ -99,6 +99,7 @@ describe('health', () => {
     await hub.client('chart').subscribeTicker(['KRW-BTC'], () => {});
     await waitFor(() => liveConnection(mock) && hub.status().public === 'open');
     expect(hub.health()).toEqual({ status: 'healthy', reasons: [] });
+    expect(() => hub.on('healthy' as 'health', () => {})).toThrow(/unknown hub event "healthy"/);
 
     mock.refuseConnections({ status: 503 });
     mock.disconnectAll();
