@@ -10,6 +10,7 @@ import type { AnyStateMachine, AnyStateNode } from 'xstate';
 import { componentMachine } from '../machines/component.machine.js';
 import { componentsMachine, shardMachine } from '../machines/components.machine.js';
 import { connectionMachine } from '../machines/connection.machine.js';
+import { gatewayConsumerMachine } from '../machines/gateway.machine.js';
 import { jwtMachine } from '../machines/jwt.machine.js';
 import { recoveryMachine } from '../machines/recovery.machine.js';
 import { subscriptionMachine } from '../machines/subscription.machine.js';
@@ -92,7 +93,7 @@ export function activePaths(value: unknown, prefix = ''): string[] {
   return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => [join(k), ...activePaths(v, join(k))]);
 }
 
-/** The machines of the hub's actor tree, by name. */
+/** The machines of the hub's actor tree (and of a gateway consumer's), by name. */
 export const MACHINES: Record<string, AnyStateMachine> = {
   supervisor: supervisorMachine,
   connection: connectionMachine,
@@ -102,11 +103,12 @@ export const MACHINES: Record<string, AnyStateMachine> = {
   components: componentsMachine,
   shard: shardMachine,
   component: componentMachine,
+  'gateway-consumer': gatewayConsumerMachine,
 };
 
 /** Which machine an actor id of the hub's tree runs (undefined: not a machine, e.g. the socket). */
 export function machineOf(actorId: string): string | undefined {
-  if (actorId === 'supervisor' || actorId === 'jwt' || actorId === 'components' || actorId === 'recovery') return actorId;
+  if (actorId === 'supervisor' || actorId === 'jwt' || actorId === 'components' || actorId === 'recovery' || actorId === 'gateway-consumer') return actorId;
   if (actorId.endsWith('Connection')) return 'connection';
   if (actorId.endsWith('Subscription')) return 'subscription';
   if (actorId.startsWith('shard-')) return 'shard';

@@ -13,6 +13,7 @@ import { createInspectServer, type Clock, type TreeNode } from '../../src/cli/in
 import { activePaths, chartOutlines, machineOf, MACHINES, outline } from '../../src/cli/statechart.js';
 import { connectionMachine } from '../../src/machines/connection.machine.js';
 import { startMockUpbit } from '../../src/mock/index.js';
+import { loadMachines } from '../../scripts/diagrams.js';
 import { FAST, liveConnection, liveUnion, waitFor } from '../integration/helpers.js';
 
 function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; type: string }> {
@@ -91,7 +92,7 @@ describe('statecharts from the definitions', () => {
       'session.open.activity',
       'session.open.activity.watching',
     ]);
-    expect(['supervisor', 'publicConnection', 'privateSubscription', 'recovery', 'jwt', 'components', 'shard-0', 'component:x', 'socket'].map(machineOf)).toEqual([
+    expect(['supervisor', 'publicConnection', 'privateSubscription', 'recovery', 'jwt', 'components', 'shard-0', 'component:x', 'gateway-consumer', 'socket'].map(machineOf)).toEqual([
       'supervisor',
       'connection',
       'subscription',
@@ -100,8 +101,14 @@ describe('statecharts from the definitions', () => {
       'components',
       'shard',
       'component',
+      'gateway-consumer',
       undefined,
     ]);
+  });
+
+  it('has every machine of src/machines (a new machine needs a chart)', async () => {
+    const loaded = await loadMachines();
+    expect(new Set(Object.values(MACHINES).map((m) => m.id))).toEqual(new Set(loaded.map((l) => l.machine.id)));
   });
 });
 
