@@ -54,39 +54,8 @@ const nameOf = (node: AnyStateNode): string => (node.path.length === 0 ? '(machi
 /** Mermaid labels: no `:`/`;`/`#` surprises, no line breaks. */
 const clean = (s: string): string => s.replace(/[;#\n]/g, ' ').replace(/:/g, '∶');
 
-/** A readable name for a guard: `isOnline`, `!isOnline`, `awaitingView && drifted`, `in(#x.y)`. */
-export function guardName(guard: unknown): string {
-  if (guard === undefined || guard === null) return '';
-  if (typeof guard === 'string') return guard;
-  if (typeof guard === 'function') {
-    const g = guard as { name: string; guards?: unknown[]; stateValue?: unknown };
-    if (g.guards && g.name === 'and') return g.guards.map(guardName).join(' && ');
-    if (g.guards && g.name === 'or') return g.guards.map(guardName).join(' || ');
-    if (g.guards && g.name === 'not') return `!${guardName(g.guards[0])}`;
-    if (g.name === 'stateIn') return `in(${String(g.stateValue)})`;
-    return g.name || 'guard';
-  }
-  if (typeof guard === 'object' && typeof (guard as { type?: unknown }).type === 'string') return (guard as { type: string }).type;
-  return 'guard';
-}
-
-/** `SOCKET.OPEN`, `after pendingWindow`, `done(socket)`, `error(socket)`, `always`. */
-export function eventName(eventType: string, node: AnyStateNode): string {
-  if (eventType === '') return 'always';
-  const after = /^xstate\.after\.(.+)\.([^.]*?)$/.exec(eventType);
-  if (after && eventType.startsWith('xstate.after.')) {
-    const spec = node.after?.find((a: { eventType: string }) => a.eventType === eventType) as { delay: unknown } | undefined;
-    return `after ${spec ? String(spec.delay) : eventType.slice('xstate.after.'.length).split('.')[0]}`;
-  }
-  const actor = /^xstate\.(done|error)\.actor\.(.+)$/.exec(eventType);
-  if (actor) {
-    // Invocations without an id get a generated one (`0.jwt.keys.signing`): name the logic instead.
-    const inv = (node.invoke as { id: string; src: unknown }[]).find((i) => i.id === actor[2]);
-    return `${actor[1]}(${inv && typeof inv.src === 'string' ? inv.src : actor[2]})`;
-  }
-  if (eventType.startsWith('xstate.done.state.')) return `done(${eventType.slice('xstate.done.state.'.length)})`;
-  return eventType;
-}
+export { guardName, eventName } from '../src/cli/statechart.js';
+import { guardName, eventName } from '../src/cli/statechart.js';
 
 // ─── edges ─────────────────────────────────────────────────────────────────────────────────────
 

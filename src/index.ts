@@ -62,3 +62,9 @@ export { Credentials, signConnectToken, signRestToken, type CredentialsInput, ty
 
 // Seeing it work
 export { createOfflineInspector, connectStatelyInspector, redactInspection, redact, type OfflineInspector, type TraceEvent } from './actors/inspect.js';
+
+// Health, metrics, logging (issue 10)
+export type { HubHealth, HealthStatus, HealthThresholds } from './actors/health.js';
+export type { Logger } from './actors/logging.js';
+export type { HubStats } from './actors/observe.js';
+export type { ConnectionMetrics, ComponentMetrics } from './actors/metrics.js';

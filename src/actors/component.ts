@@ -89,6 +89,10 @@ export interface ComponentHost {
   fallbackError(error: UpbitError, componentId: string, subscriptionId?: string): void;
   /** The component stopped: forget it, free its name. */
   removed(component: Component): void;
+  /** A sampled message reached a callback (delay metrics, metrics.ts). */
+  delivered?(side: 'public' | 'private', arrived: number): void;
+  /** Every error about this component or one of its subscriptions, whoever hears it (for logging). */
+  reported?(error: UpbitError, componentId: string, subscriptionId?: string): void;
 }
 
 export class Component implements ComponentRef, SubscriptionOwner {
@@ -273,6 +277,7 @@ export class Component implements ComponentRef, SubscriptionOwner {
   }
 
   componentError(error: UpbitError, taken: boolean, sub?: SubscriptionHandle): void {
+    this.#host.reported?.(error, this.id, sub?.id);
     if (this.#errorListeners.size === 0) {
       if (!taken) this.#host.fallbackError(error, this.id, sub?.id);
       return;
@@ -302,6 +307,10 @@ export class Component implements ComponentRef, SubscriptionOwner {
 
   snapshotDone(id: string, code: string): void {
     if (!this.#stopped) this.#actor.send({ type: 'SNAPSHOT_DONE', id, code });
+  }
+  /** @internal a sampled delivery (see arrival.ts). */
+  delivered(side: 'public' | 'private', arrived: number): void {
+    this.#host.delivered?.(side, arrived);
   }
 
   // ── internals ───────────────────────────────────────────────────────────────────────────────

@@ -48,6 +48,9 @@ import { redactInspection } from './inspect.js';
 import { RATE_MARGIN, TokenVault, connectionInput, jwtLogic, prepareWithToken } from './slots.js';
 import type { HandleOptions, SubscriptionHandle, SubscriptionStats } from './subscription.js';
 import { Levels, Tickets, Wire } from './wire.js';
+import type { HealthThresholds, HubHealth } from './health.js';
+import type { Logger } from './logging.js';
+import { Observability, type HubStats } from './observe.js';
 import type WebSocket from 'ws';
 
 export interface UpbitHubOptions {
@@ -96,6 +99,12 @@ export interface UpbitHubOptions {
   pendingWindow?: number;
   /** Delivery: the slow-callback budget (ms) and, for tests, the scheduler and clock of every sink. */
   delivery?: HandleOptions['sink'];
+  /** Lifecycle logs (pino-compatible: `debug/info/warn/error(object, message)`); secrets redacted. @default silent */
+  logger?: Logger;
+  /** Health thresholds (see HealthThresholds). @default { downUnhealthyMs: 30_000, shedDegraded: 0.01, shedWindowMs: 60_000, intervalMs: 1_000 } */
+  health?: HealthThresholds;
+  /** Prometheus: add a `subscription` label to the delivery metrics (more series). @default false */
+  metricsPerSubscription?: boolean;
 }
 
 export interface HubStatus {
@@ -135,6 +144,14 @@ export interface UpbitHub extends AsyncDisposable {
   lastRequest(conn: ConnectionName): string | undefined;
   /** Stop everything: components, connections, timers. Idempotent. */
   stop(): Promise<void>;
+  /** The verdict: healthy, degraded or unhealthy, with reasons a person can act on. */
+  health(): HubHealth;
+  /** Health changes (status or reasons); returns the unsubscribe function. */
+  on(event: 'health', fn: (health: HubHealth) => void): () => void;
+  /** Per connection (uptime, messages, bytes, rates, delay p50/p99, ...) and per component/subscription delivery. */
+  stats(): HubStats;
+  /** Everything as Prometheus text exposition (one prom-client registry per hub). */
+  prometheus(): Promise<string>;
 }
 
 /** What tests and the inspector reach; never part of the public API (src/index.ts does not export it). */
@@ -143,6 +160,8 @@ export interface HubInternals {
   router: Router;
   blame: Record<ConnectionName, Blame>;
   wire: Record<ConnectionName, Wire>;
+  /** The live components (the inspector shows each one's wishes beside the wire set). */
+  components: () => Iterable<Component>;
 }
 const internals = new WeakMap<UpbitHub, HubInternals>();
 export function hubInternals(hub: UpbitHub): HubInternals {
@@ -174,6 +193,7 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
   let stopped = false;
 
   const hubError = (error: UpbitError, componentId?: string, subscriptionId?: string) => {
+    if (componentId === undefined) observe.error(error); // component errors are logged by host.reported
     for (const fn of [...errorListeners]) {
       try {
         fn(error, componentId, subscriptionId);
@@ -197,6 +217,15 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
     timers.set(key, id);
   };
   const rateLimited: Record<ConnectionName, boolean> = { public: false, private: false };
+  const observe = new Observability(
+    {
+      state: (side) => (stopped ? 'stopped' : health[side]),
+      epoch: (side) => router.epoch(side),
+      wirePairs: (side) => wire[side].pairs.size,
+      components: () => components.values(),
+    },
+    { now, clock, logger: options.logger, health: options.health, perSubscription: options.metricsPerSubscription },
+  );
 
   // (1) the bus
   const router = new Router();
@@ -248,7 +277,10 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       router,
       transport: { perMessageDeflate: options.perMessageDeflate, WebSocket: options.WebSocket },
       headers: (refs) => vault.resolve(refs),
+      meter: observe.meters[conn],
+      onClose: (code, reason, epoch, byUs) => observe.closed(conn, code, reason, epoch, byUs),
       onOpen: (epoch) => {
+        observe.opened(conn, epoch);
         router.setEpoch(conn, epoch);
         blame[conn].reset();
         wire[conn].reset();
@@ -260,10 +292,12 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       },
       onDecodeError: (error) => {
         metrics.decodeErrors++;
+        observe.decodeError(conn, error);
         hubError(error);
       },
       onServerError: (error) => {
         metrics.serverErrors++;
+        observe.refused(conn, error);
         // A refused token ends the private connection; recovery and failures.ts tell its subscribers.
         if (error.serverName === 'INVALID_AUTH') return;
         if (error.serverName === 'Too Many Requests' || error.serverName === "I'm a teapot") {
@@ -337,6 +371,7 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
               return;
             }
             if (event.type === 'SEND') blame[conn].sent(wire[conn].pairs, wire[conn].ticket);
+            if (event.type === 'SEND') observe.request(conn, event.data, wire[conn].pairs.size);
             enqueue.sendTo(connection, event);
             if (event.type === 'SEND') queueMicrotask(() => wireSent(conn));
           }),
@@ -370,10 +405,12 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       const was = health[side];
       health[side] = e.health[side];
       if (was === 'open' && e.health[side] !== 'open') wireDown(side);
+      if (was !== e.health[side]) observe.state(side, e.health[side]);
     }
   });
   supervisor.on('connectionRetrying', (e) => {
     const side: ConnectionName = e.source === 'private' ? 'private' : 'public';
+    observe.retrying(side, e.error as FailureInfo, e.attempt);
     const told = using(side);
     if (told.length === 0) return;
     const error = outages.retrying(side, e.error as FailureInfo, e.attempt);
@@ -381,6 +418,7 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
   });
   supervisor.on('connectionFailed', (e) => {
     const side: ConnectionName = e.source === 'private' ? 'private' : 'public';
+    observe.failed(side, e.error as FailureInfo);
     const error = outages.gaveUp(side, e.error as FailureInfo);
     const affected = using(side);
     if (affected.length === 0) hubError(error);
@@ -429,6 +467,8 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       if (failure) component.fail([sub.id], failure);
     },
     fallbackError: (error, componentId, subscriptionId) => hubError(error, componentId, subscriptionId),
+    delivered: (side, arrived) => observe.delivered(side, arrived),
+    reported: (error, componentId, subscriptionId) => observe.error(error, componentId, subscriptionId),
     removed(component) {
       components.delete(component.id);
       for (const side of SIDES) awaiting[side].delete(component);
@@ -497,11 +537,19 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       timers.clear();
       supervisor.send({ type: 'STOP' });
       supervisor.stop();
+      observe.stop();
     },
+    health: () => observe.health(),
+    on(event, fn) {
+      if (event !== 'health') throw new UpbitUsageError(`unknown hub event ${JSON.stringify(event)} (known: health)`);
+      return observe.onHealth(fn);
+    },
+    stats: () => observe.stats(),
+    prometheus: () => observe.prometheus(),
     [Symbol.asyncDispose]() {
       return hub.stop();
     },
   };
-  internals.set(hub, { supervisor, router, blame, wire });
+  internals.set(hub, { supervisor, router, blame, wire, components: () => components.values() });
   return hub;
 }

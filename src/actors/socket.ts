@@ -21,6 +21,9 @@ import {
   type TransportOptions,
   type UpbitMessage,
 } from '../io/index.js';
+import { performance } from 'node:perf_hooks';
+import { ARRIVED, LATENCY_SAMPLE } from './arrival.js';
+import type { ConnectionMeter } from './metrics.js';
 import type { ConnectionName, Router } from './router.js';
 import type { SocketCommand, SocketEvent, SocketInput } from '../machines/types.js';
 
@@ -40,6 +43,10 @@ export interface SocketHooks {
   onOpen?(epoch: number, conn: ConnectionName): void;
   /** Raw frame counter for metrics. */
   onFrame?(bytes: number): void;
+  /** Per-connection counters (frames, bytes, messages); one frame in LATENCY_SAMPLE gets its arrival stamped (`ARRIVED`). */
+  meter?: ConnectionMeter;
+  /** The socket closed (for logging the cause). */
+  onClose?(code: number, reason: string, epoch: number, byUs: boolean): void;
   /** Turn the header references the machine carries into real headers (tokens stay out of actor context). */
   headers?(refs: Readonly<Record<string, string>> | undefined): Record<string, string> | undefined;
 }
@@ -51,6 +58,8 @@ export function socketLogic(hooks: SocketHooks) {
     let frames = 0;
     let open = false;
     let stopped = false;
+    /** We asked for the close (CLOSE command). */
+    let closing = false;
     const back = (e: SocketEvent) => {
       if (!stopped) sendBack(e);
     };
@@ -59,6 +68,12 @@ export function socketLogic(hooks: SocketHooks) {
       if (stopped) return;
       frames++;
       hooks.onFrame?.(data.length);
+      const meter = hooks.meter;
+      let arrived: number | undefined;
+      if (meter) {
+        meter.bytes += data.length;
+        if ((++meter.frames & (LATENCY_SAMPLE - 1)) === 0) arrived = performance.now();
+      }
       let messages: UpbitMessage[];
       try {
         messages = decodeFrame(data);
@@ -82,6 +97,10 @@ export function socketLogic(hooks: SocketHooks) {
             hooks.onServerView?.(m, conn);
             break;
           default:
+            if (meter) {
+              meter.messages++;
+              if (arrived !== undefined) (m as unknown as Record<symbol, number>)[ARRIVED] = arrived;
+            }
             router.publish(conn, epoch, m);
         }
       }
@@ -105,6 +124,7 @@ export function socketLogic(hooks: SocketHooks) {
         },
         onClose: (code, reason, wasClean) => {
           open = false;
+          if (!stopped) hooks.onClose?.(code, reason, epoch, closing);
           back({ type: 'SOCKET.CLOSED', epoch, code, reason, wasClean });
         },
       });
@@ -130,6 +150,7 @@ export function socketLogic(hooks: SocketHooks) {
           if (open) transport.send(cmd.data);
           break;
         case 'CLOSE':
+          closing = true;
           transport.close(cmd.code, cmd.reason);
           break;
       }

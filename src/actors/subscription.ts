@@ -20,6 +20,7 @@ import {
   type Wish,
 } from '../io/index.js';
 import type { SubscriptionStatus } from '../machines/component.machine.js';
+import { ARRIVED } from './arrival.js';
 import type { RouteTarget, Stamped } from './router.js';
 import { Sink, defaultPolicy, keyOf, type DeliveryPolicy, type SinkHooks, type SinkStats } from './sink.js';
 
@@ -61,6 +62,8 @@ export interface SubscriptionOwner {
   componentError(error: UpbitError, taken: boolean, sub?: SubscriptionHandle): void;
   unsubscribe(id: string): void;
   snapshotDone(id: string, code: string): void;
+  /** A sampled message (stamped `ARRIVED` by the socket) reached the callback: report the delay. */
+  delivered?(side: 'public' | 'private', arrived: number): void;
 }
 
 export interface HandleOptions {
@@ -129,6 +132,9 @@ export class SubscriptionHandle implements Subscription {
         options.callback === 'iterate'
           ? undefined
           : (msg) => {
+              // One frame in 64 carries its arrival time: the delay ends here, as the callback is called.
+              const arrived = (msg as unknown as Record<symbol, number | undefined>)[ARRIVED];
+              if (arrived !== undefined) owner.delivered?.(this.side, arrived);
               owner.tap(msg, this);
               return own?.(msg);
             },

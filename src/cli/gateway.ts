@@ -3,6 +3,7 @@
  *
  *   upbit-ws gateway --nats nats://HOST:PORT [--url URL] [--private-url URL] [--rest-url URL] [--mock]
  *                    [--account NAME] [--id NAME] [--lease-ttl MS] [--max-msgs-per-subject N] [--max-age MS]
+ *                    [--inspect]
  *
  * Upbit keys come from UPBIT_ACCESS_KEY / UPBIT_SECRET_KEY; NATS credentials from NATS_TOKEN or
  * NATS_USER / NATS_PASS (never from argv, where `ps` shows them). `--mock` runs an embedded mock
@@ -12,6 +13,7 @@
 import { parseArgs } from 'node:util';
 import { startGateway, type Gateway } from '../gateway/index.js';
 import type { UpbitHubOptions } from '../index.js';
+import { createInspectServer } from './inspect-server.js';
 
 export interface GatewayCliIo {
   /** Stops the gateway, like SIGINT. */
@@ -38,6 +40,7 @@ export async function runGatewayCli(argv: readonly string[], io: GatewayCliIo = 
       'lease-ttl': { type: 'string' },
       'max-msgs-per-subject': { type: 'string' },
       'max-age': { type: 'string' },
+      inspect: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -63,8 +66,15 @@ export async function runGatewayCli(argv: readonly string[], io: GatewayCliIo = 
   if (values['rest-url']) hub.restUrl = values['rest-url'];
   if (env.UPBIT_ACCESS_KEY && env.UPBIT_SECRET_KEY) hub.credentials = { accessKey: env.UPBIT_ACCESS_KEY, secretKey: env.UPBIT_SECRET_KEY };
 
+  // --inspect: the inspector page (tree, statecharts, health, metrics, /metrics, /healthz) of the
+  // gateway's hub, while it holds one (a standby has none yet).
+  let gatewayRef: Gateway | undefined;
+  const inspector = values.inspect ? createInspectServer({ status: () => gatewayRef?.hub()?.status(), hub: () => gatewayRef?.hub() }) : undefined;
+  if (inspector) hub.inspect = inspector.inspect;
+  let page: { url: string; close(): Promise<void> } | undefined;
   let gateway: Gateway;
   try {
+    page = await inspector?.listen();
     gateway = await startGateway({
       nats: {
         servers: values.nats,
@@ -77,12 +87,15 @@ export async function runGatewayCli(argv: readonly string[], io: GatewayCliIo = 
       lease: { ttlMs: num('lease-ttl', values['lease-ttl']) },
       stream: { maxMsgsPerSubject: num('max-msgs-per-subject', values['max-msgs-per-subject']), maxAgeMs: num('max-age', values['max-age']) },
     });
+    gatewayRef = gateway;
   } catch (err) {
+    await page?.close();
     await mock?.close(); // nothing may keep the process alive after a failed start
     throw err;
   }
   gateway.onError((e) => out(`error: ${e.name} ${(e as { code?: string }).code ?? ''}: ${e.message}`));
   out(`gateway ${gateway.id} on ${values.nats} (standing by until it holds the lease)`);
+  if (page) out(`inspector ${page.url}`);
   const watch = setInterval(() => {
     const h = gateway.health();
     const line = `${gateway.isLeader() ? 'leader' : 'standby'} public=${h.public} private=${h.private} consumers=${gateway.consumers().length}`;
@@ -102,6 +115,7 @@ export async function runGatewayCli(argv: readonly string[], io: GatewayCliIo = 
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await gateway.stop();
+    await page?.close();
     await mock?.close();
     out('gateway stopped');
     resolveStopped();

@@ -15,7 +15,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { InspectionEvent } from 'xstate';
 import { createOfflineInspector, redact } from '../actors/inspect.js';
+import type { UpbitHub } from '../actors/hub.js';
+import { createBridge, type Bridge } from './bridge.js';
+import { BOARD_PAGE } from './board-page.js';
+import { hubView } from './hub-view.js';
 import { INSPECT_PAGE } from './inspect-page.js';
+import { activePaths, chartOutlines, machineOf } from './statechart.js';
 
 export interface Clock {
   now(): number;
@@ -59,6 +64,10 @@ export interface TreeNode {
   readonly id: string;
   readonly state: string;
   readonly status: string;
+  /** The machine it runs (a key of `/charts.json`), when it is one. */
+  readonly machine?: string;
+  /** Active state paths (`session`, `session.open`, ...), for the statechart highlight. */
+  readonly active?: string[];
   readonly children: TreeNode[];
 }
 
@@ -80,6 +89,7 @@ interface Live {
   parent: string | undefined;
   state: string;
   status: string;
+  active: string[];
 }
 
 /** The live actors, by session id, with their parents (the hub's actors form one tree). */
@@ -93,7 +103,7 @@ export class ActorTree {
     const id = ref.id ?? ref.sessionId;
     if (ev.type === '@xstate.actor') {
       if (id === 'supervisor') this.supervisor = ref.sessionId;
-      this.actors.set(ref.sessionId, { id, sessionId: ref.sessionId, parent: ref._parent?.sessionId, state: '', status: 'active' });
+      this.actors.set(ref.sessionId, { id, sessionId: ref.sessionId, parent: ref._parent?.sessionId, state: '', status: 'active', active: [] });
       return true;
     }
     if (ev.type === '@xstate.snapshot') {
@@ -105,6 +115,7 @@ export class ActorTree {
       if (state === live.state && status === live.status) return false;
       live.state = state;
       live.status = status;
+      live.active = activePaths(s.value);
       if (status === 'stopped' || status === 'done' || status === 'error') this.actors.delete(ref.sessionId);
       return true;
     }
@@ -118,7 +129,11 @@ export class ActorTree {
       const parent = a.parent && this.actors.has(a.parent) ? a.parent : a.id === 'supervisor' ? undefined : this.supervisor && this.actors.has(this.supervisor) ? this.supervisor : undefined;
       byParent.set(parent, [...(byParent.get(parent) ?? []), a]);
     }
-    const build = (a: Live): TreeNode => ({ id: a.id, state: a.state, status: a.status, children: (byParent.get(a.sessionId) ?? []).map(build) });
+    const build = (a: Live): TreeNode => {
+      const machine = machineOf(a.id);
+      const children = (byParent.get(a.sessionId) ?? []).map(build);
+      return machine ? { id: a.id, state: a.state, status: a.status, machine, active: a.active, children } : { id: a.id, state: a.state, status: a.status, children };
+    };
     return (byParent.get(undefined) ?? []).map(build);
   }
 }
@@ -130,6 +145,12 @@ export interface InspectServerOptions {
   readonly minIntervalMs?: number;
   /** Extra live data shown on the page (e.g. `() => hub.status()`); redacted before it is sent. */
   readonly status?: () => unknown;
+  /**
+   * The hub this page shows (given lazily: the server is created before the hub, whose `inspect`
+   * option it feeds). Adds health, metrics, the wire sets beside each component's wishes,
+   * `/metrics`, `/healthz`, and the browser bridge (`/stream`, `/board`).
+   */
+  readonly hub?: () => UpbitHub | undefined;
   readonly clock?: Clock;
 }
 
@@ -139,7 +160,7 @@ export interface InspectServer {
   /** Start serving on 127.0.0.1. */
   listen(): Promise<{ readonly url: string; close(): Promise<void> }>;
   /** What the next push would send (also at `/state.json`). */
-  payload(): { tree: TreeNode[]; status: unknown; events: unknown[] };
+  payload(): { tree: TreeNode[]; status: unknown; events: unknown[]; hub?: unknown };
   /** Pushes sent so far (all clients count once per push). */
   readonly pushes: number;
 }
@@ -150,7 +171,13 @@ export function createInspectServer(options: InspectServerOptions = {}): Inspect
   const clients = new Set<ServerResponse>();
   let pushes = 0;
 
+  let bridge: Bridge | undefined;
+  const liveHub = () => options.hub?.();
   const payload = () => ({
+    hub: (() => {
+      const h = liveHub();
+      return h ? redact(hubView(h)) : undefined;
+    })(),
     tree: tree.tree(),
     status: options.status ? redact(options.status()) : undefined,
     events: offline
@@ -196,6 +223,28 @@ export function createInspectServer(options: InspectServerOptions = {}): Inspect
           res.write(`retry: 1000\ndata: ${JSON.stringify(payload())}\n\n`);
           clients.add(res);
           req.on('close', () => clients.delete(res));
+        } else if (path === '/charts.json') {
+          res.writeHead(200, { ...headers, 'content-type': 'application/json' });
+          res.end(JSON.stringify(chartOutlines()));
+        } else if (path === '/metrics' && liveHub()) {
+          liveHub()!
+            .prometheus()
+            .then((text) => res.writeHead(200, { ...headers, 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(text))
+            .catch((err: Error) => res.writeHead(500, headers).end(`${err.message}\n`));
+        } else if (path === '/healthz' && liveHub()) {
+          const h = liveHub()!.health();
+          res.writeHead(h.status === 'unhealthy' ? 503 : 200, { ...headers, 'content-type': 'application/json' });
+          res.end(JSON.stringify(h));
+        } else if (path === '/stream' && liveHub()) {
+          bridge ??= createBridge(liveHub()!, { clock: options.clock });
+          bridge.serve(req, res);
+        } else if (path === '/board') {
+          res.writeHead(200, {
+            ...headers,
+            'content-type': 'text/html; charset=utf-8',
+            'content-security-policy': "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'",
+          });
+          res.end(BOARD_PAGE);
         } else if (path === '/state.json') {
           res.writeHead(200, { ...headers, 'content-type': 'application/json' });
           res.end(JSON.stringify(payload()));
@@ -203,15 +252,25 @@ export function createInspectServer(options: InspectServerOptions = {}): Inspect
           res.writeHead(404, headers).end('not found\n');
         }
       };
+      // Metrics change without inspection events: with a hub, the page is refreshed once a second too.
+      const clock = options.clock ?? realClock;
+      let refresh: unknown;
+      const tick = () => {
+        refresh = clock.setTimeout(tick, 1_000);
+        if (clients.size > 0) coalescer.mark();
+      };
       server.on('error', reject);
       server.listen(options.port ?? 0, '127.0.0.1', () => {
         const { port } = server.address() as { port: number };
         own = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+        if (options.hub) tick();
         resolve({
           url: `http://127.0.0.1:${port}/`,
           close: () =>
             new Promise<void>((done) => {
               coalescer.stop();
+              if (refresh !== undefined) clock.clearTimeout(refresh);
+              bridge?.close();
               for (const res of clients) res.end();
               clients.clear();
               server.close(() => done());

@@ -45,7 +45,8 @@ options:
   --rest-url URL     REST base (default: https://api.upbit.com)
   --mock             run an embedded mock exchange and watch it
   --seconds N        stop after N seconds (exit code 0)
-  --inspect          serve the live inspector page (actor tree, states, events) on
+  --inspect          serve the live inspector page (actor tree, statecharts, health,
+                     metrics, events; /metrics, /healthz, /stream, /board) on
                      127.0.0.1 and print its address
   -h, --help         this text`,
 
@@ -81,6 +82,7 @@ options:
   --lease-ttl MS              standby lease lifetime
   --max-msgs-per-subject N    retention per subject
   --max-age MS                retention by age
+  --inspect                   serve the inspector page, /metrics and /healthz on 127.0.0.1
   -h, --help                  this text`,
 
   mock: `usage: upbit-ws mock [options]

@@ -189,7 +189,7 @@ async function run(config: WatchConfig, io: CliIo, mock: MockUpbit | undefined):
   await probe(url);
   // The inspector page sees this hub's actors through `inspect` (redacted copies only).
   let hubRef: UpbitHub | undefined;
-  const inspector = config.inspect ? createInspectServer({ status: () => hubRef?.status() }) : undefined;
+  const inspector = config.inspect ? createInspectServer({ status: () => hubRef?.status(), hub: () => hubRef }) : undefined;
   const hub = createUpbitHub({ url, privateUrl, restUrl: mock?.restUrl ?? config.restUrl, credentials, format: 'SIMPLE', inspect: inspector?.inspect });
   hubRef = hub;
   let page: { url: string; close(): Promise<void> } | undefined;
