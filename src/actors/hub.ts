@@ -479,7 +479,8 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
     fallbackError: (error, componentId, subscriptionId) => hubError(error, componentId, subscriptionId),
     removed(id) {
       components.delete(id);
-      restSide.componentRemoved(id);
+      // A pull-only component has no subscriptions to end: its interests leave the union here.
+      if (restSide.componentRemoved(id)) register(id, []);
       for (const side of SIDES) for (const c of awaiting[side]) if (c.id === id) awaiting[side].delete(c);
       supervisor.system.get('components')?.send({ type: 'RELEASE', id });
     },

@@ -124,19 +124,6 @@ export function createRestSide(input: RestSideInput) {
 
   // ─── budget ─────────────────────────────────────────────────────────────────────────────────
 
-  /** Upbit's message limit is per connection: a new socket (epoch) has its own bucket. */
-  const messageKey = (c: SubscriptionContext) => `${c.name}#${c.epoch ?? -1}`;
-  const budgetSlots = () => ({
-    guards: { hasBudget: ({ context }: { context: SubscriptionContext }) => limiter.delayFor('websocket-message', messageKey(context)) === 0 },
-    actions: {
-      takeSlot: assign<SubscriptionContext, SubscriptionEvent, unknown, SubscriptionEvent, never>(({ context }) => {
-        limiter.tryAcquire('websocket-message', messageKey(context));
-        return { sent: context.sent + 1 };
-      }),
-    },
-    delays: { budgetRetry: ({ context }: { context: SubscriptionContext }) => Math.max(1, limiter.delayFor('websocket-message', messageKey(context))) },
-  });
-
   /** The connections' `prepare`: a websocket-connect slot (both connections share it), then the token for private. */
   const gatedPrepare = (conn: ConnectionName) =>
     fromPromise<PrepareOutput, PrepareInput>(async ({ system, signal }) => {
@@ -280,7 +267,7 @@ export function createRestSide(input: RestSideInput) {
     pool,
     directory,
     reconciler,
-    budgetSlots,
+    budgetSlots: () => budgetSlots(limiter),
     gatedPrepare,
     /** The wishes of `componentId` that may go on the wire now (public codes checked against the market list). */
     filter: (componentId: string, wishes: readonly Owned[]): Owned[] => (gate ? gate.filter(componentId, wishes) : [...wishes]),
@@ -289,12 +276,18 @@ export function createRestSide(input: RestSideInput) {
     interestWishes,
     privateHealth,
     snapshot,
-    /** The component stopped: its interests leave the pool, its gate decisions are forgotten. */
-    componentRemoved(componentId: string): void {
+    /** The component stopped: its interests leave the pool, its gate decisions are forgotten. True when it had interests. */
+    componentRemoved(componentId: string): boolean {
       const mine = interests.get(componentId);
-      if (mine) for (const k of mine) pool.release(parseKey(k).type, parseKey(k).code, { level: parseKey(k).level });
+      if (mine) {
+        for (const k of mine) {
+          const { type, code, level } = parseKey(k);
+          pool.release(type, code, type === 'orderbook' ? { level } : {});
+        }
+      }
       interests.delete(componentId);
       gate?.forget(componentId);
+      return mine !== undefined;
     },
     stop(): void {
       stopped = true;
@@ -306,6 +299,24 @@ export function createRestSide(input: RestSideInput) {
       interests.clear();
       router.tap = undefined;
     },
+  };
+}
+
+/**
+ * subscription.machine's budget slots on a shared limiter (`websocket-message`: 5/s and 100/min).
+ * Upbit's message limit is per connection, so each socket (name + epoch) has its own bucket.
+ */
+export function budgetSlots(limiter: RateLimiter) {
+  const key = (c: SubscriptionContext) => `${c.name}#${c.epoch ?? -1}`;
+  return {
+    guards: { hasBudget: ({ context }: { context: SubscriptionContext }) => limiter.delayFor('websocket-message', key(context)) === 0 },
+    actions: {
+      takeSlot: assign<SubscriptionContext, SubscriptionEvent, unknown, SubscriptionEvent, never>(({ context }) => {
+        limiter.tryAcquire('websocket-message', key(context));
+        return { sent: context.sent + 1 };
+      }),
+    },
+    delays: { budgetRetry: ({ context }: { context: SubscriptionContext }) => Math.max(1, limiter.delayFor('websocket-message', key(context))) },
   };
 }
 
