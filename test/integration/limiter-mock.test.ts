@@ -10,8 +10,9 @@
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { SimulatedClock } from 'xstate';
+import WebSocket from 'ws';
 import { createUpbitHub, hubInternals, type UpbitHubOptions } from '../../src/actors/hub.js';
-import { startMockUpbit } from '../../src/mock/index.js';
+import { DEFAULT_MOCK_KEY, startMockUpbit } from '../../src/mock/index.js';
 import { MARKETS, requestsOf, waitFor } from './helpers.js';
 
 async function system(hubOptions: UpbitHubOptions = {}) {
@@ -104,5 +105,56 @@ describe('one rate limiter for the hub, against the mock (simulated clock)', () 
     const s = await system({ limits: { limits: { 'websocket-message': [{ limit: 50, windowMs: 1_000 }] } } });
     await churn(s);
     expect(s.mock.stats().messageBreaches).toBeGreaterThan(0);
+  });
+
+  /**
+   * Both connections refused, reconnecting with 1 ms backoff and their own connect gaps OFF: only
+   * the hub's limiter (websocket-connect, shared by public and private) spaces the attempts. The
+   * hub's WebSocket class is the real `ws` one, subclassed to note the simulated time of each
+   * connect. Returns the most connects in any 1 s of simulated time, and how many there were.
+   */
+  async function storm(hubOptions: UpbitHubOptions) {
+    const attempts: number[] = [];
+    let clockRef: SimulatedClock | undefined;
+    class Noted extends WebSocket {
+      constructor(...args: ConstructorParameters<typeof WebSocket>) {
+        super(...args);
+        attempts.push(clockRef!.now());
+      }
+    }
+    const s = await system({
+      credentials: DEFAULT_MOCK_KEY,
+      WebSocket: Noted,
+      recovery: { baseDelay: 1, maxDelay: 1, factor: 1, jitter: 0, connectGap: 0, stableUptime: 60_000 },
+      ...hubOptions,
+    });
+    clockRef = s.clock;
+    s.mock.refuseConnections();
+    const c = s.hub.client('both');
+    await c.subscribeTicker(['KRW-BTC'], () => {});
+    await c.subscribeMyOrder(undefined, () => {});
+    const settled = () => s.hub.status().public !== 'connecting' && s.hub.status().private !== 'connecting';
+    for (let i = 0; i < 300; i++) {
+      s.clock.increment(10);
+      await new Promise<void>((r) => setImmediate(r));
+      await waitFor(settled, { message: 'no handshake in flight', describe: () => s.hub.status() });
+    }
+    let busiest = 0;
+    for (let i = 0, j = 0; i < attempts.length; i++) {
+      while (attempts[i]! - attempts[j]! >= 1_000) j++;
+      busiest = Math.max(busiest, i - j + 1);
+    }
+    return { busiest, total: attempts.length };
+  }
+
+  it('connects: at most 5 a second across BOTH connections, through the same limiter', async () => {
+    const { busiest, total } = await storm({});
+    expect(total).toBeGreaterThan(10);
+    expect(busiest).toBeLessThanOrEqual(5);
+  });
+
+  it('negative control: with websocket-connect raised to 50/s the same storm exceeds 5 a second', async () => {
+    const { busiest } = await storm({ limits: { limits: { 'websocket-connect': 50 } } });
+    expect(busiest).toBeGreaterThan(5);
   });
 });
