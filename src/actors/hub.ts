@@ -76,6 +76,8 @@ export interface UpbitHubOptions {
   pull?: DataPoolOptions;
   /** Private reconciliation through REST (needs `credentials`; off with `getToken()` only). `false` turns it off. */
   reconcile?: false | ReconcileOptions;
+  /** The `fetch` every REST call uses (a proxy, or tests). @default globalThis.fetch */
+  fetch?: typeof fetch;
   /** API keys: a fresh JWT (HS512 unless `jwtAlgorithm`) is signed for every private connect. */
   credentials?: CredentialsInput;
   /**
@@ -231,6 +233,7 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
     markets: options.markets,
     pull: options.pull,
     reconcile: options.reconcile,
+    fetch: options.fetch,
     router,
     hooks: {
       hubError: (error) => hubError(error),
@@ -276,7 +279,10 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
     const at = now();
     const list = [...awaiting[conn]];
     awaiting[conn].clear();
-    for (const c of list) c.notify({ type: 'WIRE', side: conn, state: 'sent', at });
+    for (const c of list) {
+      const except = restSide.held(c.id); // market codes still being checked stay pending
+      c.notify(except.length > 0 ? { type: 'WIRE', side: conn, state: 'sent', at, except } : { type: 'WIRE', side: conn, state: 'sent', at });
+    }
   };
   const wireDown = (conn: ConnectionName) => {
     const at = now();

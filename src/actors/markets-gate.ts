@@ -57,9 +57,12 @@ export class MarketGate {
     return out;
   }
 
-  /** Whether a subscription is held back waiting for the directory. */
-  waiting(componentId: string, subscriptionId: string): boolean {
-    return this.checking.has(`${componentId}\u0000${subscriptionId}`);
+  /** The subscriptions of a component held back while the directory is asked. */
+  held(componentId: string): string[] {
+    const prefix = `${componentId}\u0000`;
+    const out: string[] = [];
+    for (const k of this.checking) if (k.startsWith(prefix)) out.push(k.slice(prefix.length));
+    return out;
   }
 
   forget(componentId: string): void {

@@ -271,6 +271,8 @@ export function createRestSide(input: RestSideInput) {
     gatedPrepare,
     /** The wishes of `componentId` that may go on the wire now (public codes checked against the market list). */
     filter: (componentId: string, wishes: readonly Owned[]): Owned[] => (gate ? gate.filter(componentId, wishes) : [...wishes]),
+    /** Subscriptions of `componentId` held back while their market codes are checked (they stay pending). */
+    held: (componentId: string): string[] => (gate ? gate.held(componentId) : []),
     registerInterests,
     unregisterInterests,
     interestWishes,

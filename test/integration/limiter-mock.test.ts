@@ -124,7 +124,7 @@ describe('one rate limiter for the hub, against the mock (simulated clock)', () 
     }
     const s = await system({
       credentials: DEFAULT_MOCK_KEY,
-      WebSocket: Noted,
+      WebSocket: Noted as unknown as typeof WebSocket,
       recovery: { baseDelay: 1, maxDelay: 1, factor: 1, jitter: 0, connectGap: 0, stableUptime: 60_000 },
       ...hubOptions,
     });

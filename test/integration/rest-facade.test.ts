@@ -78,6 +78,53 @@ describe('known markets', () => {
     expect(everAsked.some((k) => k.includes('KRW-NOPE'))).toBe(false);
   });
 
+  it('a subscription waits (pending) while its code is checked; the others go on the wire meanwhile', async () => {
+    // The list is fetched at start; a code not in it, with the list older than a minute (the hub's
+    // wall clock is moved on), refetches once: that refetch is held, so the check lasts as long as
+    // the test wants.
+    let skew = 0;
+    const { mock, hub, pump } = await startSystem({ now: () => Date.now() + skew, markets: { waitMs: 60_000 } });
+    await waitFor(() => hubInternals(hub).rest.directory?.listedAt !== undefined, { message: 'market list' });
+    skew = 61_000;
+    pump();
+    mock.holdRest();
+    onTestFinished(() => mock.releaseRest());
+    const c = hub.client('app');
+    const good = await c.subscribeTicker(['KRW-BTC'], () => {});
+    const bad = await c.subscribeTicker(['KRW-NOPE'], () => {});
+    const seen: string[] = [];
+    bad.onStatus((st) => void seen.push(st));
+    await waitFor(() => good.status === 'active', { message: 'the listed code on the wire' });
+    expect(bad.status).toBe('pending');
+    mock.releaseRest();
+    await waitFor(() => bad.status === 'failed', { message: 'refused once the list answered' });
+    expect(bad.error!.code).toBe('UNKNOWN_MARKET');
+    expect(seen).not.toContain('active');
+    expect(good.status).toBe('active');
+  });
+
+  it('a market that disappears from the list (delisted) is told to its live subscribers', async () => {
+    let delist = false;
+    const fetchWith: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (!delist || !String(input).includes('/v1/market/all')) return res;
+      const rows = (await res.json()) as Array<{ market: string }>;
+      return new Response(JSON.stringify(rows.filter((r) => r.market !== 'KRW-ETH')), { status: 200, headers: res.headers });
+    };
+    let skew = 0;
+    const { hub } = await startSystem({ fetch: fetchWith, now: () => Date.now() + skew });
+    const c = hub.client('app');
+    const errors: string[] = [];
+    const eth = await c.subscribeTicker(['KRW-ETH'], () => {}, { onError: (e) => void errors.push(`${e.code}: ${e.message}`) });
+    await waitFor(() => eth.status === 'active', { message: 'KRW-ETH live' });
+    delist = true;
+    skew = 61_000; // the list is older than a minute: the next unknown code refetches it
+    const probe = await c.subscribeTicker(['KRW-NOPE'], () => {}); // an unknown code refetches the list
+    await waitFor(() => probe.status === 'failed', { message: 'probe refused after the refetch' });
+    await waitFor(() => errors.length > 0, { message: 'delisting told' });
+    expect(errors[0]).toMatch(/^UNKNOWN_MARKET: .*KRW-ETH.*delisted/);
+  });
+
   it('the market list unavailable: wishes are not blocked (they go through after waitMs)', async () => {
     const mock = await startMockUpbit({ manual: true, seed: 7, markets: ['KRW-BTC', 'KRW-ETH'] });
     mock.holdRest(); // the list never answers
