@@ -245,6 +245,9 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
         const c = components.get(componentId);
         if (c) register(componentId, c.registered());
       },
+      // An orderbook interest holds its level on the public connection like a subscription does.
+      claimLevel: (holder, level, codes) => levels.public.claim(holder as never, level, codes),
+      releaseLevel: (holder) => levels.public.release(holder as never),
     },
   });
   const budget = restSide.budgetSlots();

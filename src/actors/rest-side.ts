@@ -94,6 +94,9 @@ export interface RestSideHooks {
   tellCodes(codes: readonly string[], error: UpbitError): void;
   /** Register this component's wishes again (a decision arrived, interests changed). */
   reRegister(componentId: string): void;
+  /** Hold an orderbook level on `codes` (one level per code per connection, wire.ts Levels), or say why not. */
+  claimLevel(holder: object, level: number, codes: readonly string[]): UpbitError | undefined;
+  releaseLevel(holder: object): void;
 }
 
 /** Orderbook interest options. */
@@ -153,6 +156,17 @@ export function createRestSide(input: RestSideInput) {
   const pool = new DataPool(input.pull);
   /** componentId → its interest keys (`type|code|level`). */
   const interests = new Map<string, Set<string>>();
+  /** `componentId|code|level` → the holder of that orderbook interest's level claim. */
+  const bookClaims = new Map<string, { componentId: string; id: string }>();
+  const dropInterest = (componentId: string, k: string) => {
+    const { type, code, level } = parseKey(k);
+    pool.release(type, code, type === 'orderbook' ? { level } : {});
+    const claim = bookClaims.get(`${componentId}|${code}|${level}`);
+    if (type === 'orderbook' && claim) {
+      bookClaims.delete(`${componentId}|${code}|${level}`);
+      hooks.releaseLevel(claim);
+    }
+  };
   const keyOf = (type: PoolType, code: string, level: number) => `${type}|${code}|${level}`;
   const parseKey = (k: string) => {
     const [type, code, level] = k.split('|');
@@ -175,6 +189,22 @@ export function createRestSide(input: RestSideInput) {
     if (stopped) throw new UpbitStoppedError();
     let mine = interests.get(componentId);
     if (!mine) interests.set(componentId, (mine = new Set()));
+    if (types.includes('orderbook')) {
+      // All or nothing: a level another subscription holds on one code refuses the whole call.
+      const claimed: { componentId: string; id: string }[] = [];
+      for (const code of codes) {
+        if (mine.has(keyOf('orderbook', code, level))) continue;
+        const holder = { componentId, id: `interest:orderbook:${code}` };
+        const conflict = hooks.claimLevel(holder, level, [code]);
+        if (conflict) {
+          for (const h of claimed) hooks.releaseLevel(h);
+          if (mine.size === 0) interests.delete(componentId);
+          throw conflict;
+        }
+        claimed.push(holder);
+        bookClaims.set(`${componentId}|${code}|${level}`, holder);
+      }
+    }
     for (const type of types) {
       for (const code of codes) {
         const lv = type === 'orderbook' ? level : 0;
@@ -191,10 +221,10 @@ export function createRestSide(input: RestSideInput) {
     const mine = interests.get(componentId);
     if (!mine) return;
     for (const k of [...mine]) {
-      const { type, code, level } = parseKey(k);
+      const { type, code } = parseKey(k);
       if ((codes && !codes.includes(code)) || (types && !types.includes(type))) continue;
       mine.delete(k);
-      pool.release(type, code, type === 'orderbook' ? { level } : {});
+      dropInterest(componentId, k);
     }
     if (mine.size === 0) interests.delete(componentId);
     hooks.reRegister(componentId);
@@ -281,12 +311,7 @@ export function createRestSide(input: RestSideInput) {
     /** The component stopped: its interests leave the pool, its gate decisions are forgotten. True when it had interests. */
     componentRemoved(componentId: string): boolean {
       const mine = interests.get(componentId);
-      if (mine) {
-        for (const k of mine) {
-          const { type, code, level } = parseKey(k);
-          pool.release(type, code, type === 'orderbook' ? { level } : {});
-        }
-      }
+      if (mine) for (const k of mine) dropInterest(componentId, k);
       interests.delete(componentId);
       gate?.forget(componentId);
       return mine !== undefined;

@@ -191,6 +191,26 @@ describe('the pull model', () => {
     await waitFor(() => liveConnections(mock).length === 0, { message: 'nothing wanted: the connection closes' });
   });
 
+  it('an orderbook interest holds its level like a subscription: another level of the same code is a CONFLICT; the same level is served and read', async () => {
+    const { mock, hub, pump } = await startSystem();
+    const sub = hub.client('chart');
+    await sub.subscribeOrderbook(['KRW-BTC'], () => {}, { level: 10_000 });
+    const puller = hub.client('puller');
+    await expect(puller.registerInterests(['KRW-ETH', 'KRW-BTC'], ['orderbook'])).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(hubInternals(hub).rest.pool.interests()).toEqual([]); // all or nothing
+    await puller.registerInterests(['KRW-BTC'], ['orderbook'], { level: 10_000 });
+    pump();
+    const book = await waitFor(() => puller.getOrderbook('KRW-BTC', { level: 10_000, depth: 5 }), { message: 'a level-10000 book in the pool' });
+    expect(book.level!.toFixed()).toBe('10000');
+    expect(book.orderbookUnits).toHaveLength(5);
+    expect(puller.getOrderbook('KRW-BTC')).toBeUndefined(); // level 0 was never asked
+    // Released on unregister: the level is free for others once the subscription also left.
+    puller.unregisterInterests();
+    await sub.cleanup();
+    await hub.client('other').registerInterests(['KRW-BTC'], ['orderbook']);
+    await waitFor(() => liveUnion(mock)?.has('orderbook|KRW-BTC|'), { message: 'level 0 on the wire now' });
+  });
+
   it('an unlisted code is refused by registerInterests (UNKNOWN_MARKET), nothing registered', async () => {
     const { mock, hub } = await startSystem();
     const c = hub.client('puller');
