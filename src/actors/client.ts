@@ -168,7 +168,8 @@ export class UpbitClient implements AsyncDisposable {
   /**
    * Keep the latest values of `types` × `codes` in the hub's pool: they join the union as this
    * client's wishes and leave it on `unregisterInterests` or `cleanup()`. Rejects with
-   * UNKNOWN_MARKET for a code Upbit does not list (nothing registered then).
+   * UNKNOWN_MARKET for a code Upbit does not list, CONFLICT for an orderbook `level` another
+   * subscription holds on one of the codes (nothing registered then).
    */
   registerInterests(codes: readonly string[], types: readonly PoolType[], options?: InterestOptions): Promise<void> {
     if (!this.#data) return Promise.reject(new UpbitUsageError('this client has no hub data pool'));
