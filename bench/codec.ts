@@ -11,18 +11,35 @@
  *            its name (`m.tradePrice`) as application code does (readers generated from the table)
  *   keyed    the same reads through one generic `m[row.name]` loop: shown, no target; it adds a
  *            megamorphic keyed getter dispatch per field that named reads do not pay
+ *   three    decodeFrame(buf) + read 3 exact decimals (the hub-3 workload's codec part: ticker
+ *            tradePrice, accTradePrice24h, signedChangeRate; trade tradePrice, tradeVolume,
+ *            prevClosingPrice; orderbook totalAskSize, totalBidSize, best ask price)
+ *   walk*    routing, three and full through `decodeFrameWalk`, the reference byte walk without
+ *            templates (the decoder before issue 12, with the same views): templates vs walk in one run
+ *
+ * decodeFrame learns key-order templates from the frames it walks (src/io/fast.ts); the warm-up
+ * rounds teach it the corpus, as the first frames of a live stream do.
+ *
+ * Allocation: with --expose-gc (and a young generation large enough that no collection runs in
+ * between, --min-semi-space-size=16, Node's default maximum from the start; checked with a 'gc'
+ * observer), heap bytes per message of
+ * each workload over one pass of the corpus: heapUsed after − before a full GC. The floor's figure
+ * is JSON.parse's, string included.
  *
  * Warm-up rounds first, then ROUNDS timed rounds. Reported: the median µs per message of each
  * workload, and the median of the per-round ratios to the floor (each round times the three
  * workloads back to back, so the ratio is paired and robust to load from other processes).
  * Targets: routing ≤ 1.0x, full ≤ 2.0x. Results are also written to bench/results/codec.json.
  *
- * Run: npx tsx bench/codec.ts   (env ROUNDS, WARMUP, FRAMES change the sizes; ONLY=regex picks corpora)
+ * Run: node --expose-gc --min-semi-space-size=16 --import tsx bench/codec.ts
+ *      (or npx tsx bench/codec.ts without the allocation figures; env ROUNDS, WARMUP, FRAMES change
+ *      the sizes; ONLY=regex picks corpora)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeFrame } from '../src/io/decode.js';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { decodeFrame, decodeFrameWalk } from '../src/io/decode.js';
 import { encodeEvent } from '../src/io/encode.js';
 import { toDecimal } from '../src/io/decimal.js';
 import { tableOf, type Format, type Table, type UpbitMessage } from '../src/io/fields.js';
@@ -137,9 +154,11 @@ function floor(frames: readonly Buffer[]): void {
   }
 }
 
-function routing(frames: readonly Buffer[]): void {
+type Decode = (frame: Buffer) => UpbitMessage[];
+
+function routing(frames: readonly Buffer[], decode: Decode = decodeFrame): void {
   for (let i = 0; i < frames.length; i++) {
-    const msgs = decodeFrame(frames[i]);
+    const msgs = decode(frames[i]);
     for (let j = 0; j < msgs.length; j++) {
       const m = msgs[j] as { type: string; code?: string; streamType?: string };
       sink += m.type.length + (m.code?.length ?? 0) + (m.streamType?.length ?? 0);
@@ -169,10 +188,31 @@ function readerOf(table: Table): Reader {
   return r;
 }
 
-function full(frames: readonly Buffer[]): void {
+function full(frames: readonly Buffer[], decode: Decode = decodeFrame): void {
   for (let i = 0; i < frames.length; i++) {
-    const msgs = decodeFrame(frames[i]);
+    const msgs = decode(frames[i]);
     for (let j = 0; j < msgs.length; j++) sink += readerOf(tableOf(msgs[j].type)!)(msgs[j]);
+  }
+}
+
+type Any = Record<string, unknown>;
+const touch = (d: unknown) => (d as { d: number[] }).d.length;
+/** The 3 decimals the hub-3 bench case reads, per type. */
+function readThree(m: Any): number {
+  switch (m.type) {
+    case 'ticker':
+      return touch(m.tradePrice) + touch(m.accTradePrice24h) + touch(m.signedChangeRate);
+    case 'trade':
+      return touch(m.tradePrice) + touch(m.tradeVolume) + touch(m.prevClosingPrice);
+    default:
+      return touch(m.totalAskSize) + touch(m.totalBidSize) + touch((m.orderbookUnits as Any[])[0].askPrice);
+  }
+}
+
+function three(frames: readonly Buffer[], decode: Decode = decodeFrame): void {
+  for (let i = 0; i < frames.length; i++) {
+    const msgs = decode(frames[i]);
+    for (let j = 0; j < msgs.length; j++) sink += readThree(msgs[j] as unknown as Any);
   }
 }
 
@@ -197,15 +237,33 @@ function fullKeyed(frames: readonly Buffer[]): void {
 
 // ─── timing ─────────────────────────────────────────────────────────────────────────────────────
 
-const WORKLOADS = { floor, routing, full, fullKeyed } as const;
+const WORKLOADS = {
+  floor,
+  routing,
+  three,
+  full,
+  fullKeyed,
+  walkRouting: (f: readonly Buffer[]) => routing(f, decodeFrameWalk),
+  walkThree: (f: readonly Buffer[]) => three(f, decodeFrameWalk),
+  walkFull: (f: readonly Buffer[]) => full(f, decodeFrameWalk),
+} as const;
 type Workload = keyof typeof WORKLOADS;
 const NAMES = Object.keys(WORKLOADS) as Workload[];
 
+/**
+ * µs per message: this process's CPU time (user + system), not the wall clock, which on a machine
+ * shared with other processes counts the time spent waiting for a core (CLOCK=wall to compare).
+ */
 function timeUs(fn: (f: readonly Buffer[]) => void, frames: readonly Buffer[], reps: number): number {
-  const t0 = process.hrtime.bigint();
+  if (process.env.CLOCK === 'wall') {
+    const t0 = process.hrtime.bigint();
+    for (let r = 0; r < reps; r++) fn(frames);
+    return Number(process.hrtime.bigint() - t0) / 1000 / (reps * frames.length);
+  }
+  const c0 = process.cpuUsage();
   for (let r = 0; r < reps; r++) fn(frames);
-  const ns = Number(process.hrtime.bigint() - t0);
-  return ns / 1000 / (reps * frames.length);
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / (reps * frames.length);
 }
 
 const median = (xs: number[]) => {
@@ -220,12 +278,36 @@ interface Row {
   us: Record<Workload, number>;
   /** Median of the per-round ratios to the floor. */
   ratio: Record<Workload, number>;
+  /** Heap bytes allocated per message (NaN without --expose-gc or when a collection always intervened). */
+  alloc: Record<Workload, number>;
 }
 
-function measure(name: string, frames: Buffer[]): Row {
+const gcFn = (globalThis as { gc?: () => void }).gc;
+let gcs = 0;
+new PerformanceObserver((list) => (gcs += list.getEntries().length)).observe({ entryTypes: ['gc'] });
+const tick = () => new Promise((r) => setTimeout(r, 10));
+
+/** Heap bytes per message of `fn` over one pass of `frames`: the least of three passes with no collection inside. */
+async function allocation(fn: (f: readonly Buffer[]) => void, frames: readonly Buffer[]): Promise<number> {
+  if (!gcFn) return NaN;
+  let best = NaN;
+  for (let k = 0; k < 3; k++) {
+    gcFn();
+    await tick(); // the observer reports the forced collection
+    const before = gcs;
+    const h0 = process.memoryUsage().heapUsed;
+    fn(frames);
+    const h1 = process.memoryUsage().heapUsed;
+    await tick();
+    if (gcs === before && !(best <= (h1 - h0) / frames.length)) best = (h1 - h0) / frames.length;
+  }
+  return best;
+}
+
+async function measure(name: string, frames: Buffer[]): Promise<Row> {
   // Repeat the corpus so that one sample takes a few milliseconds.
   const bytes = frames.reduce((n, f) => n + f.length, 0);
-  const reps = Math.max(1, Math.round(2_000_000 / bytes));
+  const reps = Math.max(1, Math.round(4_000_000 / bytes)); // ms-long samples: CPU time ticks coarsely
   const samples = Object.fromEntries(NAMES.map((w) => [w, [] as number[]])) as Record<Workload, number[]>;
   const ratios = Object.fromEntries(NAMES.map((w) => [w, [] as number[]])) as Record<Workload, number[]>;
   for (let round = 0; round < WARMUP + ROUNDS; round++) {
@@ -244,10 +326,12 @@ function measure(name: string, frames: Buffer[]): Row {
   }
   const med = (xs: Record<Workload, number[]>) =>
     Object.fromEntries(NAMES.map((w) => [w, median(xs[w])])) as Record<Workload, number>;
-  return { corpus: name, bytesPerFrame: Math.round(bytes / frames.length), us: med(samples), ratio: med(ratios) };
+  const alloc = {} as Record<Workload, number>;
+  for (const w of NAMES) alloc[w] = await allocation(WORKLOADS[w], frames);
+  return { corpus: name, bytesPerFrame: Math.round(bytes / frames.length), us: med(samples), ratio: med(ratios), alloc };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const sets: [string, Buffer[]][] = [];
   for (const format of BENCH_FORMATS) {
     for (const kind of Object.keys(KINDS) as KindName[]) sets.push([`${kind} ${format}`, corpus(kind, format)]);
@@ -262,19 +346,26 @@ function main(): void {
   const only = process.env.ONLY ? new RegExp(process.env.ONLY) : undefined; // e.g. ONLY='ticker DEFAULT'
   if (only) sets.splice(0, sets.length, ...sets.filter(([name]) => only.test(name)));
 
-  const rows = sets.map(([name, frames]) => measure(name, frames));
+  const rows: Row[] = [];
+  for (const [name, frames] of sets) rows.push(await measure(name, frames));
   const fmt = (x: number) => x.toFixed(3);
   const x = (r: number) => `${r.toFixed(2)}x`;
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   console.log(`codec benchmark: node ${process.version}, ${ROUNDS} rounds (median) after ${WARMUP} warm-up, ${FRAMES} frames per corpus`);
-  console.log(line(['corpus', 'bytes', 'floor µs', 'routing µs', 'full µs', 'routing/floor', 'full/floor', 'full, keyed loop µs', 'keyed/floor']));
-  console.log(line(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
+  const cell = (r: Row, w: Workload) => `${fmt(r.us[w])} (${x(r.ratio[w])})`;
+  const b = (n: number) => (Number.isFinite(n) ? String(Math.round(n)) : '–');
+  console.log('µs per message (ratio to JSON.parse, lower is better); walk = the reference walk, no templates (the decoder before)');
+  console.log(line(['corpus', 'bytes', 'floor µs', 'routing', 'three', 'full', 'keyed loop', 'walk routing', 'walk three', 'walk full']));
+  console.log(line(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
   for (const r of rows) {
-    const { us, ratio } = r;
-    console.log(
-      line([r.corpus, String(r.bytesPerFrame), fmt(us.floor), fmt(us.routing), fmt(us.full),
-        x(ratio.routing), x(ratio.full), fmt(us.fullKeyed), x(ratio.fullKeyed)]),
-    );
+    console.log(line([r.corpus, String(r.bytesPerFrame), fmt(r.us.floor), ...(['routing', 'three', 'full', 'fullKeyed', 'walkRouting', 'walkThree', 'walkFull'] as const).map((w) => cell(r, w))]));
+  }
+  console.log('\nheap bytes allocated per message');
+  console.log(line(['corpus', 'floor', 'routing', 'three', 'full', 'walk routing', 'walk three', 'walk full']));
+  console.log(line(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
+  for (const r of rows) {
+    const a = r.alloc;
+    console.log(line([r.corpus, b(a.floor), b(a.routing), b(a.three), b(a.full), b(a.walkRouting), b(a.walkThree), b(a.walkFull)]));
   }
   const missed = rows.filter((r) => r.ratio.routing > TARGET.routing || r.ratio.full > TARGET.full);
   console.log(
@@ -289,4 +380,4 @@ function main(): void {
   console.log(`results written to ${out}`);
 }
 
-main();
+await main();

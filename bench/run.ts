@@ -38,6 +38,8 @@ interface CaseDef {
   readonly file: string;
   readonly args?: readonly string[];
   readonly gc?: boolean;
+  /** More node flags (e.g. a young generation large enough to count allocation between collections). */
+  readonly flags?: readonly string[];
   /** Another case whose figures this one's ratios need. */
   readonly needs?: string;
   /** Seconds before the case is killed (scaled by BENCH_SCALE, at least 60). */
@@ -50,11 +52,12 @@ const CASES: CaseDef[] = [
   { name: 'floor', file: 'cases/floor.ts', timeout: 90 },
   { name: 'hub-3-fields', file: 'cases/hub.ts', args: ['--read=three'], needs: 'floor', timeout: 90 },
   { name: 'hub-all-fields', file: 'cases/hub.ts', args: ['--read=all'], needs: 'floor', timeout: 90 },
+  { name: 'kinds', file: 'cases/kinds.ts', gc: true, flags: ['--min-semi-space-size=16'], timeout: 600 },
   { name: 'fanout', file: 'cases/fanout.ts', timeout: 150 },
   { name: 'latency', file: 'cases/latency.ts', gc: true, timeout: 90 },
   { name: 'memory', file: 'cases/memory.ts', gc: true, timeout: 150 },
   { name: 'bandwidth', file: 'cases/bandwidth.ts', timeout: 90 },
-  { name: 'codec', file: 'codec.ts', timeout: 90, collect: collectCodec },
+  { name: 'codec', file: 'codec.ts', gc: true, flags: ['--min-semi-space-size=16'], timeout: 120, collect: collectCodec },
   { name: 'rest-decode', file: 'cases/rest-decode.ts', timeout: 60 },
   { name: 'pull', file: 'cases/pull.ts', gc: true, timeout: 60 },
   { name: 'slow-consumer', file: 'cases/slow-consumer.ts', timeout: 90 },
@@ -75,7 +78,7 @@ function runCase(def: CaseDef, env: NodeJS.ProcessEnv): Promise<Outcome> {
   const started = Date.now();
   const file = join(BENCH, def.file);
   if (!existsSync(file)) return Promise.resolve({ name: def.name, ok: false, ms: 0, error: `${relative(ROOT, file)} not found` });
-  const argv = [...(def.gc ? ['--expose-gc'] : []), '--import', 'tsx', file, ...(def.args ?? [])];
+  const argv = [...(def.gc ? ['--expose-gc'] : []), ...(def.flags ?? []), '--import', 'tsx', file, ...(def.args ?? [])];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

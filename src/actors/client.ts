@@ -36,7 +36,7 @@ import type {
   Wish,
 } from '../io/index.js';
 import { UpbitUsageError, UpbitValidationError, assertMarketCode, type CandleTo, type RestCandle, type RestCandleUnit, type RestOrderbook, type RestTicker, type RestTrade } from '../io/index.js';
-import type { Component } from './component.js';
+import type { Component, ErrorListener } from './component.js';
 import type { PoolType } from './pool.js';
 import type { InterestOptions, RestSide } from './rest-side.js';
 import type { Stamped } from './router.js';
@@ -201,8 +201,8 @@ export class UpbitClient implements AsyncDisposable {
     return this.#data ? this.#data.pool.trades(code, n) : [];
   }
 
-  /** Errors of every subscription of this client. */
-  onError(fn: (error: UpbitError) => void): () => void {
+  /** Errors of every subscription of this client, with the subscription they concern. */
+  onError(fn: ErrorListener): () => void {
     return this.#component.onError(fn);
   }
 
@@ -224,7 +224,7 @@ export class UpbitClient implements AsyncDisposable {
     const { type, ...rest } = wish;
     const sub = this.#component.subscribe({
       options: { ...rest, channel: type, id: options.id },
-      callback: cb as ((msg: Stamped<unknown>) => unknown) | undefined,
+      callback: cb ? (cb as (msg: Stamped<unknown>) => unknown) : 'iterate',
       onError: options.onError,
       policy: options.policy,
     });

@@ -68,7 +68,8 @@ export interface ComponentRef extends AsyncDisposable {
 
 export interface SubscribeRequest {
   options: SubscribeOptions;
-  callback?: (msg: Stamped<DataMessage>) => unknown;
+  /** Absent: the component's listeners consume it (raw SUBSCRIBE). */
+  callback?: HandleOptions['callback'];
   onError?: (error: UpbitError) => void;
   policy?: HandleOptions['policy'];
 }
@@ -87,7 +88,7 @@ export interface ComponentHost {
   /** Errors nobody on the component listens to. */
   fallbackError(error: UpbitError, componentId: string, subscriptionId?: string): void;
   /** The component stopped: forget it, free its name. */
-  removed(id: string): void;
+  removed(component: Component): void;
 }
 
 export class Component implements ComponentRef, SubscriptionOwner {
@@ -178,7 +179,7 @@ export class Component implements ComponentRef, SubscriptionOwner {
     for (const s of this.#subs.values()) s.halt();
     this.#actor.send({ type: 'STOP' }); // every subscription ends; the registries hear wishes: []
     this.#listeners.clear();
-    this.#host.removed(this.id);
+    this.#host.removed(this);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -204,7 +205,7 @@ export class Component implements ComponentRef, SubscriptionOwner {
     const sub = new SubscriptionHandle(this, {
       id,
       wish,
-      callback: request.callback,
+      callback: request.callback ?? 'listeners',
       onError: request.onError,
       policy: request.policy,
       sink: this.#host.sink,

@@ -13,7 +13,7 @@
  *
  * and a subscriber that arrives while its connection has failed hears it at once.
  */
-import { UnauthorizedError, UpbitConnectionError, type UpbitError } from '../io/index.js';
+import { UnauthorizedError, UpbitConnectionError, UpbitError } from '../io/index.js';
 import type { FailureInfo } from '../machines/types.js';
 import type { ConnectionName } from './router.js';
 
@@ -24,7 +24,12 @@ export function describeFailure(info: FailureInfo | undefined): string {
     case 'error': {
       const e = info.error as { code?: unknown; message?: unknown; status?: unknown; cause?: unknown } | undefined;
       if (typeof e?.status === 'number') return `HTTP ${e.status}`;
-      const inner = (e?.cause ?? e) as { code?: unknown; address?: unknown; port?: unknown; message?: unknown } | undefined;
+      // Our own errors (a getToken() failure or timeout) already say it in words; a socket error
+      // wraps Node's, whose code and address say it best (ECONNREFUSED 127.0.0.1:1).
+      const inner = (info.error instanceof UpbitError && !(e?.cause instanceof Error) ? undefined : (e?.cause ?? e)) as
+        | { code?: unknown; address?: unknown; port?: unknown; message?: unknown }
+        | undefined;
+      if (inner === undefined) return String(e?.message);
       if (typeof inner?.code === 'string' && typeof inner.address === 'string') {
         return `${inner.code} ${inner.address}${typeof inner.port === 'number' ? `:${inner.port}` : ''}`;
       }

@@ -486,12 +486,12 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       if (failure) component.fail([sub.id], failure);
     },
     fallbackError: (error, componentId, subscriptionId) => hubError(error, componentId, subscriptionId),
-    removed(id) {
-      components.delete(id);
+    removed(component) {
+      components.delete(component.id);
       // A pull-only component has no subscriptions to end: its interests leave the union here.
-      if (restSide.componentRemoved(id)) register(id, []);
-      for (const side of SIDES) for (const c of awaiting[side]) if (c.id === id) awaiting[side].delete(c);
-      supervisor.system.get('components')?.send({ type: 'RELEASE', id });
+      if (restSide.componentRemoved(component.id)) register(component.id, []);
+      for (const side of SIDES) awaiting[side].delete(component);
+      supervisor.system.get('components')?.send({ type: 'RELEASE', id: component.id });
     },
   };
 

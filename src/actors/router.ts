@@ -7,8 +7,9 @@
  *                                                                               ▼ snapshot once per epoch, depth cut
  *                                                                        target.deliver(msg) (its sink)
  *
- * The bus carries one event per data type; under it an index `code → routes` (`*` for wishes
- * without codes) finds the routes with one Map lookup, without building a key string per message.
+ * The bus carries one event per data type (read in place on the hot path: no key string, no array
+ * copy per message); under it an index `code → routes` (`*` for wishes without codes) finds the
+ * routes with one Map lookup.
  * A route is one (subscription, code): it applies exactly that subscription's options, so two
  * subscriptions on one code never see each other's stream preference, depth or level.
  *
@@ -126,11 +127,13 @@ export class Router {
   }
 
   private emit(msg: UpbitMessage): void {
-    if (!this.handlers.has(msg.type)) {
+    // The bus's own handler list, read in place: `emit` would copy it for every message.
+    const handlers = this.bus.all.get(msg.type);
+    if (handlers === undefined || handlers.length === 0) {
       this.metrics.unrouted++;
       return;
     }
-    this.bus.emit(msg.type, msg as Stamped<DataMessage>);
+    for (let i = 0; i < handlers.length; i++) (handlers[i] as (m: Stamped<DataMessage>) => void)(msg as Stamped<DataMessage>);
   }
 
   /** Start routing to `target` (its codes, its options). */

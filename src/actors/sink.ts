@@ -76,12 +76,20 @@ export interface SinkHooks<T> {
    * clock (saves two `now()` calls per message) and never leaves for being slow. @default 1 (ms)
    */
   budgetMs?: number;
+  /**
+   * After a drain turn that overran the budget, wait as long as it took (at most 50 ms) before the
+   * next one, on `setTimer`: a slow consumer then gets at most half of the thread and the socket is
+   * read in between. `false` drains on `schedule` after every turn. @default true
+   */
+  pauseSlowTurns?: boolean;
   /** The async iterator was ended by its consumer (`break`, `return`, a throw in the loop body); the sink is already closed. */
   onReturn?: () => void;
 }
 
 /** Default bound of the private and announcement FIFOs. */
 export const PRIVATE_BOUND = 100_000;
+/** Longest pause after an overrunning drain turn. */
+const MAX_PAUSE_MS = 50;
 
 /** ticker, orderbook, candle.* → coalesce; trade (and anything unknown) → drop_oldest 10,000; myOrder, myAsset, announcement → drop_oldest 100,000. */
 export function defaultPolicy(type: string): DeliveryPolicy {
@@ -146,6 +154,8 @@ export class Sink<T> implements AsyncIterable<T> {
   /** When the current drain turn (or the last direct hand-over to an iterator) began. */
   private turnStart: number;
   private delivered = 0;
+  /** How long the last drain turn took (ms). */
+  private lastTurnMs = 0;
   private callbackErrors = 0;
   private errorHandlerErrors = 0;
 
@@ -383,6 +393,7 @@ export class Sink<T> implements AsyncIterable<T> {
         if (this.inFlight || this.closed || this.now() - start > this.budget) break;
       }
     }
+    this.lastTurnMs = this.now() - start;
     this.afterTurn();
   }
 
@@ -404,7 +415,14 @@ export class Sink<T> implements AsyncIterable<T> {
     this.direct = false;
     if (this.drainScheduled || this.closed) return;
     this.drainScheduled = true;
-    this.schedule(this.drainFn);
+    // A turn that overran the budget pauses as long as it took (at most MAX_PAUSE_MS): a slow
+    // consumer gets at most half of the thread, and the socket is read in between (with
+    // permessage-deflate every frame needs its own turn of the loop, so a slow call in EVERY turn
+    // would hold each frame, and the pong behind them, back by that call).
+    const pause = this.lastTurnMs > this.budget && this.hooks.pauseSlowTurns !== false ? Math.min(this.lastTurnMs, MAX_PAUSE_MS) : 0;
+    this.lastTurnMs = 0;
+    if (pause > 0) this.setTimer(this.drainFn, pause);
+    else this.schedule(this.drainFn);
   }
 
   /** Throttle: a turn now when a key is due, else a timer for the earliest due key. */

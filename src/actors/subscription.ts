@@ -66,7 +66,11 @@ export interface SubscriptionOwner {
 export interface HandleOptions {
   id: string;
   wish: Wish;
-  callback: ((msg: Stamped<DataMessage>) => unknown) | undefined;
+  /**
+   * Who consumes its messages: its own callback (then its component's listeners too), its
+   * component's listeners alone (a raw component's SUBSCRIBE), or `for await` (no callback).
+   */
+  callback: ((msg: Stamped<DataMessage>) => unknown) | 'listeners' | 'iterate';
   onError: ((error: UpbitError) => void) | undefined;
   policy: DeliveryPolicy | undefined;
   /** Scheduler/clock overrides for the sink (tests). */
@@ -117,15 +121,17 @@ export class SubscriptionHandle implements Subscription {
     this.#wish = options.wish;
     this.side = PRIVATE_TYPES.has(options.wish.type) ? 'private' : 'public';
     if (options.onError) this.#errorListeners.add(options.onError);
-    const own = options.callback;
-    this.#hasCallback = own !== undefined;
+    const own = typeof options.callback === 'function' ? options.callback : undefined;
+    this.#hasCallback = options.callback !== 'iterate';
     this.#sink = new Sink<Stamped<DataMessage>>(options.policy ?? defaultPolicy(options.wish.type), {
       ...options.sink,
-      // A raw component's subscription has no callback of its own: its component's listeners are it.
-      callback: (msg) => {
-        owner.tap(msg, this);
-        return own?.(msg);
-      },
+      callback:
+        options.callback === 'iterate'
+          ? undefined
+          : (msg) => {
+              owner.tap(msg, this);
+              return own?.(msg);
+            },
       onError: (error) => this.reportError(error),
       keyOf: keyOf as (msg: Stamped<DataMessage>) => string,
       label: `${owner.id}/${options.id}`,

@@ -5,8 +5,11 @@
  */
 import {
   UnauthorizedError,
+  UpbitConflictError,
   UpbitConnectionError,
   UpbitError,
+  UpbitStoppedError,
+  UpbitUsageError,
   UpbitServerError,
   UpbitValidationError,
   type UpbitErrorCode,
@@ -23,6 +26,13 @@ export function toUpbitError(r: Pick<RemoteError, 'code' | 'message'> & { name?:
       return new UnauthorizedError(message);
     case 'SERVER_ERROR':
       return new UpbitServerError(message.replace(/^Upbit error ([^:]+).*$/, '$1'), message);
+    case 'CONFLICT':
+      return new UpbitConflictError(message);
+    case 'USAGE':
+      return new UpbitUsageError(message);
+    case 'STOPPED':
+      return new UpbitStoppedError(message);
+    case 'UNKNOWN_MARKET':
     case 'INVALID_CODE':
     case 'INVALID_TYPE':
     case 'INVALID_OPTION':

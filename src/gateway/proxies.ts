@@ -5,12 +5,14 @@
  * components, so a consumer whose lease expires (crashed) or who leaves shrinks the union.
  *
  * How to read: `RemoteConsumers` (leases: `renew`, `leave`, expiry timers), then `Proxy` (one
- * `hub.client()` kept in step with a wish set), then `Owners`: several proxies may receive the
- * same event, and exactly one of them (the owner of its subject) publishes it. For orderbooks the
- * owner is the proxy that asked for the deepest book, so the published book is the wire's full
- * depth (consumers cut it to theirs).
+ * `hub.client()` with one subscription per distinct consumer wish, stream preference aside),
+ * then `Owners`: several subscriptions may receive the same event, and exactly one of them (the
+ * owner of its subject) publishes it. For orderbooks the owner is the subscription that asked for
+ * the deepest book (consumers cut it to theirs). A hub subscription that fails (a level conflict,
+ * a connection that gave up) is reported to the consumer with its wish, as `fatal`, so the
+ * consumer fails exactly the subscriptions that asked for it.
  */
-import { validateWish, type DataMessage, type Subscription, type UpbitClient, type UpbitError, type UpbitHub, type Wish } from '../index.js';
+import { UpbitError, validateWish, type DataMessage, type Subscription, type UpbitClient, type UpbitHub, type Wish } from '../index.js';
 
 type Stamped = DataMessage & { readonly epoch: number };
 
@@ -76,65 +78,86 @@ export function checkWishes(raw: unknown): { valid: Wish[]; rejected: { wish: Wi
 }
 
 /**
- * The wishes a proxy subscribes in the hub: stream preferences dropped (consumers apply theirs),
- * and each orderbook code once per level at the deepest depth this consumer wants, so two local
- * subscriptions at depths 5 and 15 make one wish at 15 (the hub keeps one depth per code).
+ * The wish a proxy subscribes in the hub for one consumer wish: the same wish without its stream
+ * preference. The subject is shared by every consumer, so it carries snapshots and realtime
+ * events alike, and each consumer's Router applies its own stream preference. Depth, level and
+ * codes stay exactly the consumer's: the hub serves each subscription its own options, and a
+ * level another subscription holds comes back as that one subscription's UpbitConflictError.
  */
-export function forHub(wishes: readonly Wish[]): Wish[] {
-  const out = new Map<string, Wish>();
-  const books = new Map<string, number>(); // `${level}|${code}` → depth
-  for (const { stream: _stream, ...w } of wishes) {
-    if (w.type !== 'orderbook') {
-      out.set(wishKey(w), w);
-      continue;
-    }
-    for (const raw of w.codes ?? []) {
-      const [code, suffix] = raw.split('.');
-      const key = `${w.level ?? 0}|${code}`;
-      books.set(key, Math.max(books.get(key) ?? 0, suffix ? Number(suffix) : (w.depth ?? 30)));
-    }
-  }
-  for (const [key, depth] of books) {
-    const [level, code] = key.split('|');
-    const w: Wish = { type: 'orderbook', codes: [code], ...(depth < 30 ? { depth: depth as Wish['depth'] } : {}), ...(level !== '0' ? { level } : {}) };
-    out.set(wishKey(w), w);
-  }
-  return [...out.values()];
+export function hubWish({ stream: _stream, ...w }: Wish): Wish {
+  return w;
 }
+
+/** An error about one of a consumer's hub subscriptions; `fatal` when that subscription failed. */
+export type ProxyError = (consumer: string, error: UpbitError, wish: Wish, fatal: boolean) => void;
 
 /** One remote consumer inside the gateway's hub: a client whose subscriptions follow the wish set. */
 export class Proxy {
   readonly client: UpbitClient;
-  private readonly subs = new Map<string, Promise<Subscription | undefined>>();
-  wishes: readonly Wish[] = [];
+  /** hub wish key → its subscription (one per distinct hub wish of this consumer). */
+  private readonly subs = new Map<string, { wish: Wish; sub: Promise<Subscription | undefined>; failed: boolean }>();
+  private closed = false;
 
   constructor(
     hub: UpbitHub,
     readonly consumer: string,
-    private readonly deliver: (proxy: Proxy, msg: Stamped) => void,
-    private readonly onError: (consumer: string, error: UpbitError, wish: Wish) => void,
+    private readonly deliver: (proxy: Proxy, key: string, msg: Stamped) => void,
+    private readonly onError: ProxyError,
+    /** A subscription failed or went: who publishes a subject may change. */
+    private readonly changed: () => void,
   ) {
     this.client = hub.client(`remote:${consumer}`);
   }
 
-  /** Subscribe what is new, unsubscribe what went. The gateway always asks for both streams. */
+  /** The live hub wishes (failed ones excluded: they receive nothing, so they must own no subject). */
+  *live(): Iterable<[string, Wish]> {
+    for (const [key, e] of this.subs) if (!e.failed) yield [key, e.wish];
+  }
+
+  /** Subscribe what is new, unsubscribe what went. */
   sync(wishes: readonly Wish[]): void {
-    this.wishes = wishes;
-    const next = new Map(forHub(wishes).map((w) => [wishKey(w), w]));
-    for (const [key, sub] of this.subs) {
+    const next = new Map(wishes.map((w) => hubWish(w)).map((w) => [wishKey(w), w]));
+    for (const [key, e] of this.subs) {
       if (next.has(key)) continue;
       this.subs.delete(key);
-      void sub.then((s) => s?.unsubscribe());
+      void e.sub.then((s) => s?.unsubscribe());
     }
     for (const [key, w] of next) {
       if (this.subs.has(key)) continue;
-      this.subs.set(key, this.subscribe(w).catch((error: UpbitError) => (this.onError(this.consumer, error, w), undefined)));
+      const entry = { wish: w, failed: false, sub: Promise.resolve<Subscription | undefined>(undefined) };
+      this.subs.set(key, entry);
+      entry.sub = this.subscribe(key, w, entry).catch((error: UpbitError) => {
+        entry.failed = true;
+        this.onError(this.consumer, error, w, true);
+        this.changed();
+        return undefined;
+      });
     }
   }
 
-  private subscribe(w: Wish): Promise<Subscription> {
-    const cb = (msg: unknown) => this.deliver(this, msg as Stamped);
-    const opts = { onError: (e: UpbitError) => this.onError(this.consumer, e, w) };
+  private async subscribe(key: string, w: Wish, entry: { failed: boolean }): Promise<Subscription> {
+    let sub: Subscription | undefined;
+    const failed = (error: UpbitError | undefined) => {
+      if (entry.failed || this.closed || this.subs.get(key) !== entry) return;
+      entry.failed = true;
+      this.onError(this.consumer, error ?? new UpbitError('CONNECTION', 'the gateway could not serve this subscription'), w, true);
+      this.changed();
+    };
+    // Errors that do not fail the subscription go to the consumer too, except outages: consumers
+    // learn of those from the gateway's health (each told once, with the status change).
+    const onError = (e: UpbitError) => {
+      if (sub === undefined || (sub.status === 'failed' && sub.error === e) || e.code === 'CONNECTION') return;
+      this.onError(this.consumer, e, w, false);
+    };
+    sub = await this.open(w, (msg: unknown) => this.deliver(this, key, msg as Stamped), onError);
+    // Refused at the door (a level another subscription holds): failed already.
+    if (sub.status === 'failed') failed(sub.error);
+    sub.onStatus((status, info) => status === 'failed' && failed(info.error ?? sub!.error));
+    return sub;
+  }
+
+  private open(w: Wish, cb: (msg: unknown) => void, onError: (e: UpbitError) => void): Promise<Subscription> {
+    const opts = { onError };
     const codes = w.codes ?? [];
     switch (w.type) {
       case 'ticker':
@@ -157,6 +180,7 @@ export class Proxy {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.subs.clear();
     await this.client.cleanup();
   }
@@ -180,31 +204,37 @@ function coverage(w: Wish, msg: { type: string; code?: string; level?: unknown }
   return codes.includes(msg.code ?? '') ? 1 : 0;
 }
 
-/** Which proxy publishes each subject: the first (oldest) proxy covering it, the deepest for books. */
+/**
+ * Which hub subscription publishes each subject: one publish per subject however many proxies
+ * (and subscriptions of one proxy) receive the event. The owner is the first (oldest) live
+ * subscription covering it, the deepest one for books, so the published book is the deepest
+ * wanted (consumers cut it to theirs).
+ */
 export class Owners {
-  private readonly cache = new Map<string, Proxy | undefined>();
+  private readonly cache = new Map<string, string | undefined>();
   constructor(private readonly proxies: () => Iterable<Proxy>) {}
 
   invalidate(): void {
     this.cache.clear();
   }
 
-  isOwner(proxy: Proxy, subject: string, msg: { type: string; code?: string; level?: unknown }): boolean {
-    // myOrder shares one subject across codes, and proxies may want different codes of it.
-    const key = msg.type === 'myOrder' ? `${subject}|${msg.code ?? ''}` : subject;
-    let owner = this.cache.get(key);
+  isOwner(proxy: Proxy, key: string, subject: string, msg: { type: string; code?: string; level?: unknown }): boolean {
+    // myOrder shares one subject across codes, and subscriptions may want different codes of it.
+    const at = msg.type === 'myOrder' ? `${subject}|${msg.code ?? ''}` : subject;
+    let owner = this.cache.get(at);
     if (owner === undefined) {
       let best = 0;
       for (const p of this.proxies()) {
-        let depth = 0;
-        for (const w of p.wishes) depth = Math.max(depth, coverage(w, msg));
-        if (depth > best) {
-          best = depth;
-          owner = p;
+        for (const [k, w] of p.live()) {
+          const depth = coverage(w, msg);
+          if (depth > best) {
+            best = depth;
+            owner = `${p.consumer}\u0000${k}`;
+          }
         }
       }
-      this.cache.set(key, owner);
+      this.cache.set(at, owner);
     }
-    return owner === proxy;
+    return owner === `${proxy.consumer}\u0000${key}`;
   }
 }

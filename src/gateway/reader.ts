@@ -1,91 +1,25 @@
 /**
  * One subject, read by one consumer process: a JetStream ordered consumer with deliver policy
- * LastPerSubject, shared by every local subscription to that subject, and the per-subscription
- * filters that the gateway leaves to the consumer side (stream preference, codes of an all-market
- * subject, orderbook depth).
+ * LastPerSubject, shared by every local subscription to that subject. What each subscription
+ * gets (its codes, stream preference, level, depth cut, one snapshot per epoch, trade
+ * de-duplication) is the hub's own Router (src/actors/router.ts), which consumer.ts feeds.
  *
  *   stream UPBIT ──ordered consumer (filter = subject, last per subject)──▶ SubjectReader.handle
  *       ├─ replay (seq ≤ the subject's last seq when we started) = the late joiner's snapshot:
  *       │    dropped if its Upbit-Epoch is older than the gateway's current epoch, else marked SNAPSHOT
- *       └─ decodeFrame(DEFAULT JSON) → plain event + epoch → Local.deliver (filters, depth cut) → callback
+ *       └─ decodeFrame(DEFAULT JSON) → plain event + epoch → host.deliver → Router → each
+ *          subscription's Sink (its delivery policy) → callback
  *
- * A pull consumer only receives what it asks for, so a slow callback here slows nobody else.
+ * `Readers` (bottom) starts and stops them as subscriptions come and go.
+ *
+ * A pull consumer only receives what it asks for, so a slow callback here slows nobody else (and
+ * a slow callback in this process is shed by its own subscription's policy, not by the reader).
  */
 import { DeliverPolicy, type ConsumerMessages, type OrderedConsumerOptions, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
-import {
-  Decimal,
-  UpbitCallbackError,
-  decodeFrame,
-  type DataMessage,
-  type UpbitError,
-  type Wish,
-} from '../index.js';
-import { HEADER, connOf, type Conn } from './subjects.js';
+import { decodeFrame, type DataMessage, type UpbitError } from '../index.js';
+import { HEADER, type Conn } from './subjects.js';
 
 export type Event = DataMessage & { readonly epoch: number };
-
-/** One local subscription on one subject. */
-export class Local {
-  /** Codes whose snapshot a snapshot-only subscription already got. */
-  private readonly snapshotDone = new Set<string>();
-  private readonly codes: ReadonlySet<string> | undefined;
-  private readonly depth: number | undefined;
-
-  constructor(
-    readonly wish: Wish,
-    private readonly cb: (event: Event) => void,
-    readonly onError: ((error: UpbitError) => void) | undefined,
-    private readonly fallbackError: (error: UpbitError) => void,
-  ) {
-    const codes = wish.codes ?? [];
-    this.codes = codes.length > 0 ? new Set(codes.map((c) => c.split('.')[0])) : undefined;
-    if (wish.type === 'orderbook') {
-      const suffixed = codes.map((c) => Number(c.split('.')[1])).find((n) => n > 0);
-      this.depth = suffixed ?? wish.depth;
-    }
-  }
-
-  get conn(): Conn {
-    return connOf(this.wish.type);
-  }
-
-  error(error: UpbitError): void {
-    if (this.onError) {
-      try {
-        this.onError(error);
-      } catch {
-        // an error listener that throws: nothing more to tell
-      }
-    } else this.fallbackError(error);
-  }
-
-  deliver(event: Event): void {
-    const code = (event as { code?: string }).code;
-    if (this.codes && code !== undefined && !this.codes.has(code)) return;
-    const snapshot = (event as { streamType?: string }).streamType === 'SNAPSHOT';
-    const stream = this.wish.stream ?? 'both';
-    if (stream === 'realtime' && snapshot) return;
-    if (stream === 'snapshot') {
-      if (!snapshot || this.snapshotDone.has(code ?? '*')) return;
-      this.snapshotDone.add(code ?? '*');
-    }
-    const out = this.depth !== undefined && event.type === 'orderbook' ? cutBook(event, this.depth) : event;
-    try {
-      this.cb(out);
-    } catch (cause) {
-      this.error(new UpbitCallbackError(`a ${event.type} listener threw`, cause));
-    }
-  }
-}
-
-/** The book cut to `depth` units per side, with totals that are the exact sums of what it keeps. */
-function cutBook(event: Event, depth: number): Event {
-  const units = (event as unknown as { orderbookUnits: { askSize: Decimal; bidSize: Decimal }[] }).orderbookUnits;
-  if (units.length <= depth) return event;
-  const kept = units.slice(0, depth);
-  const sum = (side: 'askSize' | 'bidSize') => kept.reduce((s, u) => s.plus(u[side]), new Decimal(0));
-  return { ...event, orderbookUnits: kept, totalAskSize: sum('askSize'), totalBidSize: sum('bidSize') } as unknown as Event;
-}
 
 export interface ReaderHost {
   readonly js: JetStreamClient;
@@ -94,11 +28,14 @@ export interface ReaderHost {
   /** The gateway's current epoch per connection (from lease replies and status broadcasts). */
   epoch(conn: Conn): number;
   readonly metrics: { received: number; staleDropped: number; replayed: number };
+  /** One event of this subject (replays are marked SNAPSHOT). */
+  deliver(conn: Conn, event: Event): void;
   report(error: UpbitError | Error): void;
 }
 
 export class SubjectReader {
-  readonly locals = new Set<Local>();
+  /** The local subscriptions reading this subject (consumer.ts counts them). */
+  readonly users = new Set<object>();
   private messages: ConsumerMessages | undefined;
   private stopped = false;
   /** The last event seen, for a local subscription that joins this reader later. */
@@ -112,11 +49,10 @@ export class SubjectReader {
     this.conn = subject.startsWith('upbit.private.') ? 'private' : 'public';
   }
 
-  /** Add a local subscription; it gets the subject's latest value at once (as a snapshot). */
-  add(local: Local): void {
-    this.locals.add(local);
+  /** The subject's latest value, as a snapshot, for a subscription joining a running reader (undefined when stale or none yet). */
+  latest(): Event | undefined {
     const last = this.last;
-    if (last && last.epoch >= this.host.epoch(this.conn)) local.deliver({ ...last, streamType: 'SNAPSHOT' } as Event);
+    return last && last.epoch >= this.host.epoch(this.conn) ? ({ ...last, streamType: 'SNAPSHOT' } as Event) : undefined;
   }
 
   /** Stream sequence of the last message handled (to resume after a reconnect). */
@@ -182,12 +118,72 @@ export class SubjectReader {
       if (replay) host.metrics.replayed++;
       const event = { ...fields, epoch, ...(replay ? { streamType: 'SNAPSHOT' } : {}) } as unknown as Event;
       this.last = event;
-      for (const l of this.locals) l.deliver(event);
+      host.deliver(this.conn, event);
     }
   }
 
   stop(): void {
     this.stopped = true;
     void this.messages?.close().catch(() => {});
+  }
+}
+
+/**
+ * Every subject reader of one process, counted by the subscriptions (`users`) reading each
+ * subject: the first user starts a reader (after `before()`, the lease heartbeat that makes the
+ * gateway publish it), the last one to leave stops it. A user joining a running reader gets the
+ * subject's latest value at once. A reader that cannot start (NATS permissions) is `failed` with
+ * the users it had.
+ */
+export class Readers {
+  private readonly bySubject = new Map<string, SubjectReader>();
+  private readonly subjectsOf = new Map<object, readonly string[]>();
+
+  constructor(
+    private readonly host: ReaderHost,
+    private readonly before: () => Promise<void>,
+    private readonly failed: (subject: string, users: ReadonlySet<object>, cause: unknown) => void,
+  ) {}
+
+  attach(user: object, subjects: readonly string[]): void {
+    this.subjectsOf.set(user, subjects);
+    for (const subject of subjects) {
+      const running = this.bySubject.get(subject);
+      if (running) {
+        running.users.add(user);
+        const latest = running.latest();
+        if (latest) queueMicrotask(() => this.host.deliver(running.conn, latest));
+        continue;
+      }
+      const reader = new SubjectReader(subject, this.host);
+      this.bySubject.set(subject, reader);
+      reader.users.add(user);
+      void this.before()
+        .then(() => reader.start())
+        .catch((cause: unknown) => {
+          if (this.bySubject.get(subject) === reader) this.failed(subject, reader.users, cause);
+        });
+    }
+  }
+
+  detach(user: object): void {
+    for (const subject of this.subjectsOf.get(user) ?? []) {
+      const reader = this.bySubject.get(subject);
+      if (!reader || !reader.users.delete(user) || reader.users.size > 0) continue;
+      reader.stop();
+      this.bySubject.delete(subject);
+    }
+    this.subjectsOf.delete(user);
+  }
+
+  /** After a NATS reconnect: every reader continues from its next sequence. */
+  resume(): void {
+    for (const r of this.bySubject.values()) void r.resume().catch((e: unknown) => this.host.report(e as Error));
+  }
+
+  stop(): void {
+    for (const r of this.bySubject.values()) r.stop();
+    this.bySubject.clear();
+    this.subjectsOf.clear();
   }
 }

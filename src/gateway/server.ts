@@ -151,9 +151,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const owners = new Owners(() => proxies.values());
   const enc = new TextEncoder();
 
-  const publish = (proxy: Proxy, msg: DataMessage & { epoch: number }) => {
+  const publish = (proxy: Proxy, key: string, msg: DataMessage & { epoch: number }) => {
     const subject = subjectOf(msg as { type: string; code?: string; level?: unknown }, account);
-    if (!owners.isOwner(proxy, subject, msg as { type: string; code?: string; level?: unknown })) return;
+    if (!owners.isOwner(proxy, key, subject, msg as { type: string; code?: string; level?: unknown })) return;
     try {
       const h = headers();
       h.set(HEADER.version, PAYLOAD_VERSION);
@@ -166,8 +166,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       report(err as Error);
     }
   };
-  const remoteError = (consumer: string, error: UpbitError, wish: Wish) => {
-    const body: RemoteError = { type: wish.type, name: error.name, code: error.code, message: error.message };
+  /** An error about one hub subscription of `consumer`, with its wish: the consumer finds the subscriptions concerned. */
+  const remoteError = (consumer: string, error: UpbitError, wish: Wish, fatal: boolean) => {
+    const body: RemoteError = { type: wish.type, wish, fatal, name: error.name, code: error.code, message: error.message };
     nc.publish(CONTROL.errors(consumer), enc.encode(JSON.stringify(body)));
   };
   const applyConsumer = (consumer: string, wishes: readonly Wish[] | undefined) => {
@@ -181,7 +182,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
       return;
     }
-    if (!proxy) proxies.set(consumer, (proxy = new Proxy(hub, consumer, publish, remoteError)));
+    if (!proxy) proxies.set(consumer, (proxy = new Proxy(hub, consumer, publish, remoteError, () => owners.invalidate())));
     proxy.sync(wishes);
     owners.invalidate();
   };

@@ -111,6 +111,10 @@ export interface LeaseReply extends GatewayHealth {
 
 export interface RemoteError {
   readonly type?: DataType;
+  /** The gateway-side wish it concerns (the consumer's wish without its stream preference). */
+  readonly wish?: Wish;
+  /** That subscription failed (a level conflict, a connection that gave up): it receives nothing more. */
+  readonly fatal?: boolean;
   readonly name: string;
   readonly code: string;
   readonly message: string;

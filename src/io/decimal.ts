@@ -119,15 +119,15 @@ export function decimalAt(src: string, start: number, end: number): Decimal {
   const rest = (ip - w2) / 1e7;
   const w1 = rest % 1e7;
   const w0 = (rest - w1) / 1e7;
-  const d = w0 === 0 ? [w1, w2] : [w0, w1, w2];
-  if (nf > 0) {
-    d.push(f0);
-    if (nf > 1) d.push(f1);
-    if (nf > 2) d.push(f2);
-  } else {
-    while (d[d.length - 1] === 0) d.pop(); // trailing zero words of the integer part
+  // `d` is built at its final length: growing it with push() would reallocate its backing store
+  // (about 170 bytes more per Decimal).
+  if (nf === 0) {
+    // trailing zero words of the integer part carry nothing
+    if (w0 === 0) return new Raw(sign, e, w2 === 0 ? [w1] : [w1, w2]);
+    return new Raw(sign, e, w2 === 0 ? (w1 === 0 ? [w0] : [w0, w1]) : [w0, w1, w2]);
   }
-  return new Raw(sign, e, d);
+  if (w0 === 0) return new Raw(sign, e, nf === 1 ? [w1, w2, f0] : nf === 2 ? [w1, w2, f0, f1] : [w1, w2, f0, f1, f2]);
+  return new Raw(sign, e, nf === 1 ? [w0, w1, w2, f0] : nf === 2 ? [w0, w1, w2, f0, f1] : [w0, w1, w2, f0, f1, f2]);
 }
 
 /** The general path: any JSON number (exponents, long mantissas). */

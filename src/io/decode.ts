@@ -2,7 +2,11 @@
  * `decodeFrame`: one Upbit frame (text or binary; DEFAULT, SIMPLE, JSON_LIST or SIMPLE_LIST) in,
  * an array of typed messages out.
  *
- * How it works, in one pass per object over the frame's UTF-8 bytes:
+ * First, fast.ts tries learned key-order templates (a compiled regex per layout, issue 12): a frame
+ * whose every object matches one is decoded without the walk below, to the same views. Otherwise
+ * `decodeFrameWalk`, the reference decoder, runs, and fast.ts learns from what it accepted.
+ *
+ * How the walk works, in one pass per object over the frame's UTF-8 bytes:
  *   1. the message kind is read from the object's first key when that key is `type`/`ty` (what
  *      Upbit sends); otherwise scan.ts scans the object once to find `type`, `method`, `status` or
  *      `error` anywhere in it;
@@ -21,6 +25,7 @@
 import { isUtf8 } from 'node:buffer';
 import { UpbitDecodeError } from './errors.js';
 import { DATA_TYPES, ERROR_BODY, LIST_SUBSCRIPTIONS, STATUS, tableOf, type DataType, type UpbitMessage } from './fields.js';
+import { decodeFast, learnFrom } from './fast.js';
 import { fill, reject, state } from './fill.js';
 import { type Bytes, fail, found, hashKey, scanArray, scanObject, skipValue, skipWs } from './scan.js';
 import { enumAt, LazyView, planFor, readString, type ListSpans, type Plan } from './view.js';
@@ -178,8 +183,21 @@ function frameBytes(frame: string | Uint8Array): Bytes {
 /**
  * Decode one frame into its messages (one, or several for a LIST format frame). Throws only
  * `UpbitDecodeError`.
+ *
+ * Frames that match learned key-order templates are decoded by fast.ts; any other frame takes the
+ * reference walk (`decodeFrameWalk`), and what it accepts is learned from. Both give the same
+ * messages (test/io/fast-differential.test.ts).
  */
 export function decodeFrame(frame: string | Uint8Array): UpbitMessage[] {
+  const fast = decodeFast(frame);
+  if (fast !== undefined) return fast;
+  const out = decodeFrameWalk(frame);
+  learnFrom(frame);
+  return out;
+}
+
+/** The reference decoder: the validating byte walk alone, no templates (also the differential tests' oracle). */
+export function decodeFrameWalk(frame: string | Uint8Array): UpbitMessage[] {
   state.problem = undefined;
   try {
     const b = frameBytes(frame);

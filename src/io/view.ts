@@ -48,7 +48,11 @@ function kindCode(k: Kind): number {
 
 /** What a view reads from: the frame text when the frame is ASCII (byte offsets = string offsets), else its bytes. */
 export type Source = string | Buffer;
-/** Value spans of one object, as byte offsets: `[start, end)` per row at `2·row`, `2·row+1`; start 0 = absent; a negative end marks a string with escapes. */
+/**
+ * Value spans of one object, as byte offsets: `[start, end)` per row at `2·row`, `2·row+1`; start 0 =
+ * absent; a negative end marks a string with escapes. Once a view has decoded a row, start is -1
+ * and the end slot holds the value (the view's cache).
+ */
 export type Spans = number[];
 /** Element spans of the list rows of one object, by row. */
 export type ListSpans = (Spans[] | undefined)[] | undefined;
@@ -85,11 +89,11 @@ export interface Plan {
 
 /** The common part of every decoded message and nested list element. */
 export abstract class LazyView {
-  // Private: invisible to Object.keys, spread and JSON; the same four slots in every view.
+  // Private: invisible to Object.keys, spread and JSON; the same three slots in every view.
   readonly #s: Source;
+  /** The spans, and the cache: a decoded value replaces its span (start -1, value in the end slot). */
   readonly #o: Spans;
   readonly #l: ListSpans;
-  #c: unknown[] | undefined = undefined;
   constructor(src: Source, o: Spans, l: ListSpans) {
     this.#s = src;
     this.#o = o;
@@ -100,27 +104,28 @@ export abstract class LazyView {
 
   /** @internal The value of row `i`, decoded on first read. */
   static field(v: LazyView, i: number, plan: Plan): unknown {
-    let c = v.#c;
-    if (c === undefined) c = v.#c = new Array(plan.rows);
-    else {
-      const x = c[i];
-      if (x !== undefined) return x;
-    }
     const o = v.#o;
     const vs = o[2 * i];
-    if (vs === 0) return (c[i] = null);
-    const k = plan.kinds[i];
-    const src = v.#s;
-    if (k === K_LIST) {
-      const spans = v.#l?.[i]; // absent when the value was null
-      return (c[i] = spans === undefined ? null : readList(src, spans, plan.children[i]!));
-    }
-    if (typeof src === 'string') return (c[i] = readValue(src, vs, o[2 * i + 1], k, plan.values[i]));
-    // Non-ASCII frame: decode the span's bytes to text, then read that.
-    const ve = o[2 * i + 1];
-    const text = src.toString('utf8', vs, ve < 0 ? -ve : ve);
-    return (c[i] = readValue(text, 0, ve < 0 ? -text.length : text.length, k, plan.values[i]));
+    if (vs === -1) return (o as unknown[])[2 * i + 1]; // cached
+    if (vs === 0) return null;
+    const value = decodeSpan(v.#s, o, v.#l, i, vs, plan);
+    o[2 * i] = -1; // no allocation of its own: the span's slots become the cache
+    (o as unknown[])[2 * i + 1] = value;
+    return value;
   }
+}
+
+function decodeSpan(src: Source, o: Spans, l: ListSpans, i: number, vs: number, plan: Plan): unknown {
+  const k = plan.kinds[i];
+  if (k === K_LIST) {
+    const spans = l?.[i]; // absent when the value was null
+    return spans === undefined ? null : readList(src, spans, plan.children[i]!);
+  }
+  if (typeof src === 'string') return readValue(src, vs, o[2 * i + 1], k, plan.values[i]);
+  // Non-ASCII frame: decode the span's bytes to text, then read that.
+  const ve = o[2 * i + 1];
+  const text = src.toString('utf8', vs, ve < 0 ? -ve : ve);
+  return readValue(text, 0, ve < 0 ? -text.length : text.length, k, plan.values[i]);
 }
 
 function spanText(src: Source, start: number, end: number): string {

@@ -81,6 +81,12 @@ export class WishIndex {
   private readonly owners = new Map<string, readonly Wish[]>();
   /** Some wish added since the last request wants a snapshot (re-send even if the union is the same). */
   snapshotWanted = false;
+  /**
+   * Work done, for tests and stats (counts, never times): `changes` owner updates and the wishes
+   * they `touched`; `unions` union builds (flatten / toJSON) and the wishes they `visited`.
+   * A change must touch only its owner's wishes, whatever the number of owners.
+   */
+  readonly work = { changes: 0, touched: 0, unions: 0, visited: 0 };
 
   get size(): number {
     return this.owners.size;
@@ -93,6 +99,8 @@ export class WishIndex {
   /** Replace one owner's wishes; an empty list removes the owner. */
   set(owner: string, wishes: readonly Wish[]): void {
     const before = this.owners.get(owner) ?? [];
+    this.work.changes++;
+    this.work.touched += before.length + wishes.length;
     if (wishes.length > 0) this.owners.set(owner, [...wishes]);
     else this.owners.delete(owner);
     if (this.snapshotWanted) return;
@@ -112,7 +120,9 @@ export class WishIndex {
   /** The owned wishes a request carries: every owner's, minus the codes `held` back (`type|code`). */
   flatten(held: ReadonlySet<string>): OwnedWish[] {
     const out: OwnedWish[] = [];
+    this.work.unions++;
     for (const [componentId, list] of this.owners) {
+      this.work.visited += list.length;
       for (const w of list) {
         if (held.size > 0 && pairKeys(w).some((k) => held.has(k))) {
           if (!w.codes || w.codes.length === 0) continue;
@@ -128,6 +138,8 @@ export class WishIndex {
 
   /** A plain record, for tests and inspection. */
   toJSON(): Record<string, Wish[]> {
+    this.work.unions++;
+    for (const list of this.owners.values()) this.work.visited += list.length;
     return Object.fromEntries([...this.owners].map(([k, v]) => [k, [...v]]));
   }
 }

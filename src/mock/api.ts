@@ -4,6 +4,7 @@
  */
 import type { Announcement, Decimal, Orderbook, Ticker, Trade } from '../io/index.js';
 import type { Balance, MockOrder, PlaceOrder } from './account.js';
+import type { AuthRecord } from './auth.js';
 import type { ConnectionInfo, MockEventName, MockEvents, ReceivedMessage, RestRecord } from './events.js';
 import type { DisconnectOptions, MalformedKind, RefuseOptions, RestFailureOptions, Target } from './faults.js';
 import type { FloodOptions, FloodResult } from './flood.js';
@@ -99,6 +100,8 @@ export interface MockUpbit extends AsyncDisposable {
   readonly received: readonly ReceivedMessage[];
   /** Every REST request answered (newest last, up to `logLimit`). */
   readonly restLog: readonly RestRecord[];
+  /** Every JWT check (private WS handshake or exchange REST) with the raw token and the verdict (newest last, up to `logLimit`). */
+  readonly authLog: readonly AuthRecord[];
   on<K extends MockEventName>(event: K, listener: (e: MockEvents[K]) => void): () => void;
   /** The next `event` satisfying `predicate`. */
   next<K extends MockEventName>(event: K, predicate?: (e: MockEvents[K]) => boolean): Promise<MockEvents[K]>;

@@ -13,6 +13,9 @@
  *   `nonce` seen before for this key .......................... nonce_used
  *   query string present but `query_hash` missing/wrong ........ invalid_query_payload
  *
+ * Every check is logged (`log`, the mock's `authLog`): where it came from, the raw token and the
+ * verdict, so tests can decode the tokens the mock saw (a reused nonce, a token that leaked).
+ *
  * `query_hash` = hex SHA-512 of the query string as the client built it. Clients hash the
  * unencoded text (`uuids[]=A`) but their HTTP library may percent-encode it on the wire, so the
  * hash is accepted against the raw and the decoded form.
@@ -27,6 +30,15 @@ export type AuthErrorName =
   | 'invalid_access_key'
   | 'nonce_used'
   | 'invalid_query_payload';
+
+/** One JWT check as the mock saw it. */
+export interface AuthRecord {
+  /** The private WebSocket handshake or an exchange REST call. */
+  readonly via: 'ws' | 'rest';
+  /** The bearer token as received (undefined: none). */
+  readonly token: string | undefined;
+  readonly result: 'ok' | AuthErrorName;
+}
 
 export type AuthResult =
   | { readonly ok: true; readonly accessKey: string }
@@ -47,8 +59,13 @@ function bearer(header: string | undefined): string | undefined {
 export class Auth {
   private readonly secrets = new Map<string, Uint8Array>();
   private readonly nonces = new Set<string>();
+  /** Every check, oldest first, up to `logLimit`. */
+  readonly log: AuthRecord[] = [];
 
-  constructor(keys: readonly MockKey[]) {
+  constructor(
+    keys: readonly MockKey[],
+    private readonly logLimit = 10_000,
+  ) {
     for (const k of keys) this.secrets.set(k.accessKey, new TextEncoder().encode(k.secretKey));
   }
 
@@ -64,7 +81,14 @@ export class Auth {
     }
   }
 
-  async verify(header: string | undefined, query?: string): Promise<AuthResult> {
+  async verify(header: string | undefined, query?: string, via: AuthRecord['via'] = 'rest'): Promise<AuthResult> {
+    const result = await this.check(header, query);
+    this.log.push({ via, token: bearer(header), result: result.ok ? 'ok' : result.name });
+    if (this.log.length > this.logLimit) this.log.shift();
+    return result;
+  }
+
+  private async check(header: string | undefined, query?: string): Promise<AuthResult> {
     const token = bearer(header);
     if (!token) return fail('no_authorization_token', 'Authorization: Bearer <JWT> is required.');
     let alg: unknown;

@@ -113,7 +113,7 @@ async function upgrade(deps: HandshakeDeps, req: IncomingMessage, socket: Duplex
   let accessKey: string | undefined;
   let authFailed = false;
   if (endpoint === 'private' && !limited) {
-    const r = await deps.auth.verify(req.headers.authorization);
+    const r = await deps.auth.verify(req.headers.authorization, undefined, 'ws');
     if (r.ok) accessKey = r.accessKey;
     else {
       state.authFailures++;

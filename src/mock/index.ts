@@ -38,3 +38,4 @@ export type {
 export type { ParsedRequest, RequestError, TypeObject, UpbitErrorName } from './requests.js';
 export { parseRequest } from './requests.js';
 export type { SubscriptionInfo } from './subscriptions.js';
+export type { AuthRecord } from './auth.js';

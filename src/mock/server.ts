@@ -55,7 +55,7 @@ export async function startMockUpbit(options: MockOptions = {}): Promise<MockUpb
   const received: ReceivedMessage[] = [];
   const hub = new Hub({ opts, market, emitter, stats: wsStats, received });
   const accounts = new Accounts(opts.keys, opts.feeRates, market, accountPrng, (e) => publishAccountEvent(hub, e), DEFAULT_BALANCES);
-  const auth = new Auth(opts.keys);
+  const auth = new Auth(opts.keys, opts.logLimit);
   const connectLimiter = new ConnectLimiter(opts);
   const restLimiter = new RestLimiter(opts);
   const restState: RestState = { failures: [], hold: 0, held: [], requests: 0, breaches: 0, teapots: 0, log: [] };
@@ -204,6 +204,7 @@ export async function startMockUpbit(options: MockOptions = {}): Promise<MockUpb
     },
     received,
     restLog: restState.log,
+    authLog: auth.log,
     on: (event, fn) => emitter.on(event, fn),
     next: (event, predicate) => emitter.next(event, predicate),
   };

@@ -8,6 +8,7 @@ import { WebSocketServer } from 'ws';
 import { createOfflineInspector, connectStatelyInspector, createUpbitHub, redact } from '../../src/index.js';
 import { startMockUpbit, DEFAULT_MOCK_KEY } from '../../src/mock/index.js';
 import type { InspectionEvent } from 'xstate';
+import { decodeJwt } from 'jose';
 
 const until = async (cond: () => boolean, ms = 8_000) => {
   const end = Date.now() + ms;
@@ -17,8 +18,11 @@ const until = async (cond: () => boolean, ms = 8_000) => {
   }
 };
 
-/** Runs a hub with private data through one inspector; returns what the inspector saw, as text. */
-async function privateSession(inspect: (e: InspectionEvent) => void): Promise<{ jwtSeen: boolean }> {
+/**
+ * Runs a hub with private data through one inspector. Returns the JWTs the mock accepted on the
+ * private handshake (so the "no secret" checks below are about tokens that really existed).
+ */
+async function privateSession(inspect: (e: InspectionEvent) => void): Promise<{ tokens: string[] }> {
   const mock = await startMockUpbit({ manual: true, seed: 1 });
   const hub = createUpbitHub({ url: mock.url, privateUrl: mock.privateUrl, credentials: DEFAULT_MOCK_KEY, inspect, pendingWindow: 5 });
   const client = hub.client('orders');
@@ -28,13 +32,33 @@ async function privateSession(inspect: (e: InspectionEvent) => void): Promise<{ 
   await until(() => mock.connections().some((c) => c.endpoint === 'private' && c.subscriptions.length > 0));
   mock.placeOrder({ code: 'KRW-BTC', side: 'bid', ordType: 'limit', price: '100000000', volume: '0.001' });
   await until(() => orders > 0);
-  const headers = mock.connections().find((c) => c.endpoint === 'private');
+  const tokens = mock.authLog.filter((r) => r.via === 'ws' && r.result === 'ok').map((r) => r.token!);
   await hub.stop();
   await mock.close();
-  return { jwtSeen: headers !== undefined };
+  return { tokens };
 }
 
 const SECRETS = [DEFAULT_MOCK_KEY.secretKey, DEFAULT_MOCK_KEY.accessKey, 'eyJ'];
+
+/**
+ * Every piece of a session's secrets found in `text`: the keys, anything JWT-shaped, each token
+ * the mock accepted, and each token's signature and nonce on their own (a token cut into parts,
+ * still leaks them).
+ */
+function leaks(text: string, tokens: readonly string[]): string[] {
+  const pieces = tokens.flatMap((t) => [t, t.split('.')[2]!, String(decodeJwt(t).nonce)]);
+  return [...SECRETS, ...pieces].filter((p) => text.includes(p));
+}
+
+/** The session really had a token, and the check would see it if it leaked. */
+function expectTokens(tokens: readonly string[]): void {
+  expect(tokens.length).toBeGreaterThanOrEqual(1);
+  for (const t of tokens) {
+    expect(t).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(decodeJwt(t).access_key).toBe(DEFAULT_MOCK_KEY.accessKey);
+    expect(leaks(`x${t.split('.')[2]}x`, tokens)).not.toEqual([]);
+  }
+}
 
 describe('inspection', () => {
   it('redact() removes secret-named keys and JWT-shaped strings, keeps the rest', () => {
@@ -56,7 +80,8 @@ describe('inspection', () => {
 
   it('the offline inspector records the actors and never a secret', async () => {
     const inspector = createOfflineInspector();
-    await privateSession(inspector.inspect);
+    const { tokens } = await privateSession(inspector.inspect);
+    expectTokens(tokens);
     const text = JSON.stringify({ actors: inspector.actors(), events: inspector.events() });
     // One tree, one root: every actor is known by its path from the supervisor, so the two
     // connections' `recovery` children are told apart, and the component sits under the registry.
@@ -72,22 +97,23 @@ describe('inspection', () => {
     );
     expect(new Set(inspector.events().map((e) => e.actor.split('/')[0]))).toEqual(new Set(['supervisor']));
     expect(text).toContain('"open"');
-    for (const s of SECRETS) expect(text).not.toContain(s);
+    expect(leaks(text, tokens)).toEqual([]);
     const page = await inspector.serve();
     const served = await (await fetch(`${page.url}trace.json`)).text();
     await page.close();
-    for (const s of SECRETS) expect(served).not.toContain(s);
+    expect(leaks(served, tokens)).toEqual([]);
   });
 
   it('a raw observer passed to the hub only sees redacted copies', async () => {
     const seen: string[] = [];
-    await privateSession((e) => {
+    const { tokens } = await privateSession((e) => {
       const ev = e as unknown as { event?: unknown; snapshot?: { context?: unknown }; actorRef: { getSnapshot(): { context?: unknown } } };
       seen.push(JSON.stringify([ev.event ?? null, ev.snapshot?.context ?? null, ev.actorRef.getSnapshot()?.context ?? null]));
     });
     const text = seen.join('\n');
+    expectTokens(tokens);
     expect(text).toContain('Authorization'); // the header key is there, its value is not
-    for (const s of SECRETS) expect(text).not.toContain(s);
+    expect(leaks(text, tokens)).toEqual([]);
   });
 
   it("Stately's inspector (@statelyai/inspect) receives events, without secrets", async () => {
@@ -97,12 +123,13 @@ describe('inspection', () => {
     wss.on('connection', (ws) => ws.on('message', (d) => received.push(d.toString())));
     const { port } = wss.address() as { port: number };
     const stately = await connectStatelyInspector({ url: `ws://127.0.0.1:${port}` });
-    await privateSession(stately.inspect);
+    const { tokens } = await privateSession(stately.inspect);
+    expectTokens(tokens);
     await until(() => received.some((m) => m.includes('private')));
     stately.stop();
     await new Promise<void>((r) => wss.close(() => r()));
     const text = received.join('\n');
     expect(text).toContain('@xstate.snapshot');
-    for (const s of SECRETS) expect(text).not.toContain(s);
+    expect(leaks(text, tokens)).toEqual([]);
   });
 });

@@ -49,6 +49,8 @@ export class Rig {
       label: 'test/ticker#1',
       schedule: (fn) => this.tasks.push(fn),
       now: () => this.clock,
+      // Turn by turn, as the tests below count them; the pause after a slow turn has its own test.
+      pauseSlowTurns: false,
       setTimer: (fn, ms) => {
         const t: Timer = { at: this.clock + ms, fn, live: true };
         this.timers.push(t);

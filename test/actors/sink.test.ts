@@ -126,6 +126,22 @@ describe('slow synchronous callback', () => {
     expect(s.delivered + s.coalesced + s.queued).toBe(80);
   });
 
+  it('after a slow turn it pauses as long as the turn took (so the socket is read in between), then goes on', () => {
+    const r = new Rig({ kind: 'coalesce' }, { hooks: { pauseSlowTurns: true } });
+    r.behave = Rig.takes(5);
+    r.push(tick('A', 1)); // called at once; found slow
+    r.push(tick('A', 2), tick('B', 3));
+    expect(r.turn()).toBe(1); // the first queued turn is a task
+    expect(r.ns()).toEqual([1, 2]);
+    expect(r.tasks).toHaveLength(0); // no task right after a slow turn...
+    expect(r.liveTimers()).toBe(1); // ...but a pause of the turn's length
+    r.advance(4.9);
+    expect(r.ns()).toEqual([1, 2]);
+    r.advance(0.1);
+    expect(r.ns()).toEqual([1, 2, 3]);
+    expect(r.sink.stats()).toMatchObject({ delivered: 3, queued: 0 });
+  });
+
   it('a fast callback on the queued path keeps calling within the budget, then yields', () => {
     const r = new Rig({ kind: 'coalesce' });
     r.behave = Rig.takes(5);

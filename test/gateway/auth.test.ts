@@ -1,6 +1,6 @@
 /**
  * NATS permissions restrict who reads what: the README's read-only user gets public data through
- * the gateway and is refused private subjects with a typed error (`UnauthorizedError`).
+ * the gateway and is refused private subjects: that subscription fails with `UnauthorizedError`.
  */
 import { describe, expect, it } from 'vitest';
 import { connectGateway } from '../../src/gateway/index.js';
@@ -38,7 +38,12 @@ describe('gateway with NATS permissions', () => {
       let price: string | undefined;
       await client.subscribeTicker(['KRW-BTC'], (t) => (price = t.tradePrice.toString()));
       await waitFor(() => price, { step: () => mock.tick(), message: 'public data for the read-only user' });
-      await expect(client.subscribeMyAsset(() => {})).rejects.toBeInstanceOf(UnauthorizedError);
+      // NATS refuses the subject: the subscription exists and fails, its own onError told why.
+      const errors: unknown[] = [];
+      const mine = await client.subscribeMyAsset(() => {}, { onError: (e) => errors.push(e) });
+      await waitFor(() => mine.status === 'failed', { message: 'the private subscription failed' });
+      expect(mine.error).toBeInstanceOf(UnauthorizedError);
+      expect(errors).toEqual([mine.error]);
       await waitFor(() => gw.consumers().every(([, wishes]) => wishes.every((w) => w.type === 'ticker')), { message: 'the refused wish withdrawn' });
       // The NATS password is not reachable from what the consumer holds.
       expect(reaches(bot, 'bt')).toBe(false);

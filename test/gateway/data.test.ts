@@ -119,8 +119,11 @@ describe('gateway data', () => {
     expect(orders.every((o) => o.code === 'KRW-ETH')).toBe(true); // codes filtered on the consumer side
     expect(orders[0].price!.toString()).toBe('5000000.5');
     expect(orders[0].volume!.toString()).toBe('0.12345678');
-    expect(subjects).toContain('upbit.private.desk1.myOrder');
-    expect(subjects).toContain('upbit.candle.1s.KRW-BTC');
+    // The raw subscriber reads on its own connection: it may see the messages a moment later.
+    await waitFor(() => subjects.includes('upbit.private.desk1.myOrder') && subjects.includes('upbit.candle.1s.KRW-BTC'), {
+      message: 'the raw subscriber seeing both subjects',
+      describe: () => [...new Set(subjects)],
+    });
     await conn.close();
     await nc.close();
   });

@@ -22,8 +22,10 @@ describe('standby gateway', () => {
     await g2.next((l) => l.ev === 'started', 'g2 standing by');
     const conn = await connectGateway({ servers: sys.nats.url, leaseTtlMs: 3000 });
     const got: Stamped<Ticker>[] = [];
-    await conn.client('c').subscribeTicker(['KRW-BTC', 'KRW-ETH'], (t) => got.push(t));
-    await waitFor(() => got.length > 0, { message: 'receiving through g1', timeoutMs: 10_000 });
+    const sub = await conn.client('c').subscribeTicker(['KRW-BTC', 'KRW-ETH'], (t) => got.push(t));
+    const statuses: string[] = [];
+    sub.onStatus((s) => statuses.push(s));
+    await waitFor(() => got.length > 0 && sub.status === 'active', { message: 'receiving through g1', timeoutMs: 10_000 });
     const term1 = conn.status().gateway!;
     expect(term1.gateway).toBe('g1');
 
@@ -36,6 +38,9 @@ describe('standby gateway', () => {
       describe: () => openPublic(sys.mock),
     });
     expect(maxOpen()).toBe(1);
+    // The subscription lived through the takeover: interrupted, then active again.
+    await waitFor(() => sub.status === 'active', { message: 'active through g2' });
+    expect(statuses.slice(-2)).toEqual(['interrupted', 'active']);
     await conn.close();
   });
 

@@ -1,10 +1,11 @@
 /**
  * The private socket against the mock's simulated account: myOrder and myAsset with the mock's
- * keys (exact decimals, end to end), and wrong keys, which must become a typed UnauthorizedError
+ * keys (exact decimals, end to end, including values with more significant digits than a double
+ * keeps, compared as exact strings), and wrong keys, which must become a typed UnauthorizedError
  * for the private subscribers only while public data keeps flowing.
  */
 import { describe, expect, it } from 'vitest';
-import { UnauthorizedError, type MyAsset, type MyOrder, type UpbitError } from '../../src/io/index.js';
+import { Decimal, UnauthorizedError, type MyAsset, type MyOrder, type UpbitError } from '../../src/io/index.js';
 import { DEFAULT_MOCK_KEY } from '../../src/mock/index.js';
 import type { Stamped } from '../../src/actors/router.js';
 import { Recorder, expected, liveConnection, liveUnion, sameSet, startSystem, waitFor } from './helpers.js';
@@ -80,6 +81,47 @@ describe('private channels', () => {
     expect(tickers.events.every((e) => e.type === 'ticker')).toBe(true);
     expect(errors).toEqual([]);
     expect(orders.every((o) => o.epoch === hub.status().epochs.private)).toBe(true);
+  });
+
+  it('decimals with more significant digits than a double keeps arrive digit for digit', async () => {
+    // Balances, price and volume chosen so that none of them survives a trip through a double:
+    // 2^53 + 1 KRW and change, a price 1e-18 above a round number, a volume of 18 digits.
+    const key = { ...DEFAULT_MOCK_KEY, balances: { KRW: '9007199254740993.123456789012345678', BTC: '1234567890.123456789012345678' } };
+    const { mock, hub } = await startSystem({ credentials: key }, { keys: [key] });
+    const trader = hub.client('trader');
+    const orders: MyOrder[] = [];
+    const assets: MyAsset[] = [];
+    await trader.subscribeMyOrder(undefined, (o) => orders.push(o));
+    await trader.subscribeMyAsset((a) => assets.push(a));
+    await waitFor(() => liveUnion(mock, 'private')?.size === 2, { message: 'private request with myOrder + myAsset' });
+    const exact = (d: { toFixed(): string } | null | undefined) => d?.toFixed();
+    const assetsExact = (m: MyAsset) => Object.fromEntries(m.assets.map((a) => [a.currency, [a.balance.toFixed(), a.locked.toFixed()]]));
+
+    // A resting limit ask: 1234567890.12345678 BTC at 135000000.000000000000000001 KRW (fee 0.05 %).
+    const order = mock.placeOrder({ code: 'KRW-BTC', side: 'ask', ordType: 'limit', price: '135000000.000000000000000001', volume: '1234567890.12345678', fills: 0 });
+    await waitFor(() => orders.length >= 1 && assets.length >= 1, { message: 'wait + lock events' });
+    expect(orders[0].uuid).toBe(order.uuid);
+    expect(exact(orders[0].price)).toBe('135000000.000000000000000001');
+    expect(exact(orders[0].volume)).toBe('1234567890.12345678');
+    expect(exact(orders[0].remainingVolume)).toBe('1234567890.12345678');
+    expect(exact(orders[0].reservedFee)).toBe('83333332583333.33265000000061728394506172839'); // price × volume × 0.0005
+    expect(assetsExact(assets[0])).toEqual({ BTC: ['0.000000009012345678', '1234567890.12345678'] });
+
+    // One satoshi fills at the order price.
+    mock.fillOrder(order.uuid, { volume: '0.00000001' });
+    await waitFor(() => orders.length >= 2 && assets.length >= 2, { message: 'trade events' });
+    expect(exact(orders[1].volume)).toBe('0.00000001');
+    expect(exact(orders[1].executedFunds)).toBe('1.35000000000000000000000001');
+    expect(exact(orders[1].tradeFee)).toBe('0.000675000000000000000000000005');
+    expect(exact(orders[1].remainingVolume)).toBe('1234567890.12345677');
+    expect(exact(orders[1].remainingFee)).toBe('83333332583333.331975000000617283945061728385');
+    expect(assetsExact(assets[1])).toMatchObject({ KRW: ['9007199254740994.472781789012345678000000009995', '0'] });
+
+    // These values do not survive a double (parsed as a JS number, then made a Decimal): the
+    // comparisons above could not pass if any step of the way went through one.
+    for (const text of ['135000000.000000000000000001', '1234567890.12345678', '1.35000000000000000000000001', '9007199254740994.472781789012345678000000009995']) {
+      expect(new Decimal(Number(text)).toFixed()).not.toBe(text);
+    }
   });
 
   it('wrong keys: UnauthorizedError to the private subscribers only; public data keeps flowing', async () => {

@@ -2,7 +2,11 @@
  * The private connection with a user-supplied `getToken()` instead of keys: a token per connect
  * works against the mock's JWT check; a provider that rejects with UnauthorizedError is fatal and
  * reaches the private subscribers as a typed error, while public data keeps flowing.
+ *
+ * Single use is checked on what the mock SAW (its `authLog`, decoded here), not inferred from the
+ * mock accepting the reconnect: a reused nonce fails the test even if the server let it through.
  */
+import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { Credentials, UnauthorizedError, signConnectToken, type UpbitError } from '../../src/io/index.js';
 import { DEFAULT_MOCK_KEY } from '../../src/mock/index.js';
@@ -26,10 +30,23 @@ describe('getToken()', () => {
     });
     mock.placeOrder({ code: 'KRW-ETH', side: 'bid', ordType: 'limit', price: '4000000', volume: '0.5', fills: 0 });
     await waitFor(() => states.includes('wait'), { message: 'myOrder wait event' });
-    expect(asked).toBeGreaterThanOrEqual(1);
-    // Upbit tokens are single-use (nonce): the reconnect asks the provider again instead of reusing one.
-    mock.disconnect('private', { abrupt: true });
-    await waitFor(() => asked >= 2 && hub.status().private === 'open', { message: 'reconnect with a fresh token', timeoutMs: 8_000 });
+    expect(asked).toBe(1);
+    // Upbit tokens are single-use (nonce): each reconnect asks the provider again instead of reusing one.
+    const epoch = hub.status().epochs.private;
+    for (let i = 0; i < 3; i++) {
+      const before = hub.status().epochs.private;
+      mock.disconnect('private', { abrupt: true });
+      await waitFor(() => hub.status().epochs.private > before && hub.status().private === 'open', { message: `reconnect ${i + 1} with a fresh token`, timeoutMs: 8_000 });
+    }
+    // What the mock saw: one handshake per connect, every one accepted at once, no nonce twice.
+    const handshakes = mock.authLog.filter((r) => r.via === 'ws');
+    const nonces = handshakes.map((r) => String(decodeJwt(r.token!).nonce));
+    expect(handshakes.map((r) => r.result)).toEqual(Array(4).fill('ok'));
+    expect(hub.status().epochs.private - epoch).toBe(3);
+    expect(new Set(nonces).size).toBe(nonces.length);
+    expect(new Set(handshakes.map((r) => r.token)).size).toBe(handshakes.length);
+    expect(asked).toBe(4);
+    expect(mock.stats().authFailures).toBe(0);
   });
 
   it('a provider rejecting with UnauthorizedError is fatal for the private side only', async () => {

@@ -1,9 +1,10 @@
 /**
  * component.machine: the subscriptions of one component as data (own options, own status),
  * reported through `registerWishes` and `status` events; and the sharded components registry.
+ * These machines arm no timers; every actor still runs on a SimulatedClock, like every machine test.
  */
 import { describe, expect, it } from 'vitest';
-import { createActor } from 'xstate';
+import { createActor, SimulatedClock } from 'xstate';
 import {
   applySnapshotDone,
   applySubscribe,
@@ -17,6 +18,7 @@ import { componentActorId, componentsMachine } from '../../src/machines/componen
 function start() {
   const registered: RegisterWishesParams[] = [];
   const actor = createActor(componentMachine.provide({ actions: { registerWishes: (_, p) => void registered.push(p) } }), {
+    clock: new SimulatedClock(),
     input: { componentId: 'chart-1' },
   });
   const statuses: string[] = [];
@@ -117,7 +119,7 @@ describe('component: subscriptions as data', () => {
   });
 
   it('by default emits `wishes`', () => {
-    const actor = createActor(componentMachine, { input: { componentId: 'x' } }).start();
+    const actor = createActor(componentMachine, { clock: new SimulatedClock(), input: { componentId: 'x' } }).start();
     const seen: unknown[] = [];
     actor.on('wishes', (e) => void seen.push(e.wishes));
     actor.send({ type: 'SUBSCRIBE', id: 'm', channel: 'myAsset' });
@@ -137,7 +139,7 @@ describe('component: subscriptions as data', () => {
 
 describe('components registry: one tree, flat cost', () => {
   it('spawns components into shards of bounded size and frees the name on RELEASE', () => {
-    const registry = createActor(componentsMachine, { input: { shardSize: 2 } }).start();
+    const registry = createActor(componentsMachine, { clock: new SimulatedClock(), input: { shardSize: 2 } }).start();
     for (const id of ['a', 'b', 'c', 'd', 'e']) registry.send({ type: 'SPAWN', id });
     expect(Object.keys(registry.getSnapshot().children)).toEqual(['shard-0', 'shard-1', 'shard-2']);
     expect(registry.getSnapshot().context.load).toEqual([2, 2, 1]);

@@ -246,6 +246,44 @@ describe('subscription: rate limit', () => {
     expect(t.actor.getSnapshot().value).toBe('idle');
   });
 
+  it('100 per minute: well over 100 changes in a minute, each past the pending and 5/s windows → exactly 100 requests in any 60 s, the rest coalesced, none lost', () => {
+    // Every request must carry the whole union as it is when it leaves: record the truth then.
+    const truth = new Set<string>();
+    const carried: Array<{ at: number; codes: string[]; truth: string[] }> = [];
+    const t = start({}, { actions: { sendRequest: (_, p) => void carried.push({ at: t.clock.now(), codes: t.codes(p), truth: [...truth].sort() }) } });
+    const actor = t.actor;
+    actor.send({ type: 'CONNECTED', epoch: 1 }); // takes slot 1 of 100 at t = 0 (wishes: [])
+    // One new code every 250 ms for 150 s: 600 changes, 240 of them in the first minute. 250 ms is
+    // past the 100 ms pending window and keeps the 5/s window from ever binding (4 per second).
+    for (let i = 0; i < 600; i++) {
+      const code = `KRW-M${i}`;
+      truth.add(code);
+      actor.send({ type: 'ADD', componentId: `c${i % 17}`, wish: ticker(code) });
+      advance(t.clock, 250, 10);
+      if (i % 50 === 49) {
+        // now and then a component leaves: the union shrinks too
+        const leaving = `c${(i / 50) % 17}`;
+        for (const w of actor.getSnapshot().context.wishes.get(leaving) ?? []) for (const c of w.codes ?? []) truth.delete(c);
+        actor.send({ type: 'REMOVE', componentId: leaving });
+        advance(t.clock, 250, 10);
+      }
+    }
+    advance(t.clock, 120_000, 100);
+    const at = carried.map((r) => r.at);
+    // The minute window binds: changes arrive 4/s, so without it every one would be its own request.
+    const inWindow = (from: number) => at.filter((x) => x >= from && x < from + 60_000).length;
+    expect(Math.max(...at.map(inWindow))).toBe(100);
+    expect(inWindow(0)).toBe(100);
+    for (let i = 100; i < at.length; i++) expect(at[i]! - at[i - 100]!).toBeGreaterThanOrEqual(60_000);
+    // Nothing lost: every request carried the whole union of its moment, and the last one the final union.
+    for (const r of carried.slice(1)) expect(r.codes).toEqual(r.truth);
+    expect(carried.at(-1)!.codes).toEqual([...truth].sort());
+    // The rest were coalesced: fewer requests than changes, some carrying several new codes at once.
+    expect(carried.length).toBeLessThan(600);
+    expect(carried.some((r, i) => i > 1 && r.codes.filter((c) => !carried[i - 1]!.codes.includes(c)).length > 1)).toBe(true);
+    expect(actor.getSnapshot().value).toBe('idle');
+  });
+
   it('changes made while throttled coalesce into the first freed slot', () => {
     const t = start({ pendingWindow: 0 });
     t.actor.send({ type: 'ADD', componentId: 'a', wish: ticker('KRW-A0') });

@@ -1,0 +1,239 @@
+/**
+ * The template fast path of `decodeFrame` (decode.ts): frames whose every object matches a learned
+ * key-order template are decoded without the byte walk; anything else returns undefined and the
+ * caller runs the reference walk, whose result is then used to learn templates.
+ *
+ * How to read this file: `decodeFast(frame)` is the entry point. It reads the frame as text, finds
+ * each object's type from its first key (`{"type":"…"` / `{"ty":"…"`), tries that plan's templates
+ * (template.ts), most recently matched first, and builds the same view (view.ts) from the same
+ * spans as the walk would. `learnFrom(frame)` runs after a successful walk and compiles the layouts
+ * of the frame's objects into templates.
+ *
+ * Exactness: a template only accepts printable-ASCII objects with no whitespace or escapes, in
+ * which every value is in the strict grammar of its row's kind; on those the walk records the same
+ * spans and reports no problem, so the view is the same. Everything else (malformed JSON, wrong
+ * kinds, unknown types, control frames, whitespace, non-ASCII) falls back to the walk, which gives
+ * the typed error. test/io/fast-differential.test.ts checks this on mutated frames.
+ *
+ * Cost bounds: at most MAX_TEMPLATES regex attempts per object (each linear, see template.ts), then
+ * the walk: a mismatching frame costs at most (MAX_TEMPLATES + 1) linear passes. Learning backs off
+ * exponentially, per kind, while objects teach nothing new, so a stream that never fits pays little.
+ */
+import { DATA_TYPES, tableOf, type UpbitMessage } from './fields.js';
+import { compile, learnedEnd, learnObject, sourceOf, spansOf, type Layout, type Template } from './template.js';
+import { planFor, type ListSpans, type Plan } from './view.js';
+
+/** Templates kept per plan and first-key style; the least recently matched is replaced when full. */
+export const MAX_TEMPLATES = 4;
+
+/** Work counters, for the linearity test and the benchmark. */
+export const fastStats = {
+  /** Frames decoded by templates. */
+  hits: 0,
+  /** Frames handed back to the walk. */
+  misses: 0,
+  /** Template (regex) attempts. */
+  attempts: 0,
+  /** An upper bound of the characters those attempts read (see matchObject). */
+  attemptedChars: 0,
+  /** Objects read for learning (skipped ones not counted). */
+  learnAttempts: 0,
+  /** Templates compiled. */
+  compiled: 0,
+  /** Learned templates that did not accept their own object (a bug; tests assert 0). */
+  selfCheckFailures: 0,
+};
+
+interface Kind {
+  readonly name: string;
+  readonly plan: Plan;
+  /** Templates by first-key style (0 `"type"`, 1 `"ty"`), most recently matched first. */
+  readonly templates: [Template[], Template[]];
+}
+
+const byPlan = new Map<Plan, [Template[], Template[]]>();
+const KINDS: Kind[] = DATA_TYPES.map((name) => {
+  const plan = planFor(tableOf(name)!);
+  let templates = byPlan.get(plan);
+  if (!templates) byPlan.set(plan, (templates = [[], []]));
+  return { name, plan, templates };
+});
+
+/** Set by `kindAt`: the key style of the object (0 DEFAULT `"type"`, 1 SIMPLE `"ty"`). */
+let style: 0 | 1 = 0;
+
+/** The kind of the object at `{` (index `i`) from its first key, or undefined. */
+function kindAt(text: string, i: number): Kind | undefined {
+  let vs: number;
+  // {"ty  then  pe":"  or  ":"
+  if (text.charCodeAt(i + 1) !== 34 || text.charCodeAt(i + 2) !== 116 || text.charCodeAt(i + 3) !== 121) return undefined;
+  if (text.startsWith('pe":"', i + 4)) {
+    vs = i + 9;
+    style = 0;
+  } else if (text.startsWith('":"', i + 4)) {
+    vs = i + 7;
+    style = 1;
+  } else return undefined;
+  const len = text.indexOf('"', vs) - vs;
+  for (let k = 0; k < KINDS.length; k++) {
+    const name = KINDS[k].name;
+    if (name.length === len && text.startsWith(name, vs)) return KINDS[k];
+  }
+  return undefined;
+}
+
+/** Set by `matchObject`: the index past the object. */
+let objectEnd = 0;
+
+/** The message of the object at `{` (index `i`) when one of its templates matches it, else undefined. */
+function matchObject(text: string, i: number): UpbitMessage | undefined {
+  const kind = kindAt(text, i);
+  if (kind === undefined) return undefined;
+  const list = kind.templates[style];
+  for (let k = 0; k < list.length; k++) {
+    const t = list[k];
+    const re = t.re;
+    re.lastIndex = i;
+    if (!re.test(text)) continue;
+    if (k > 0) {
+      list[k] = list[0]; // most recently matched first
+      list[0] = t;
+    }
+    const plan = kind.plan;
+    const o = plan.template.slice();
+    const l: ListSpans = plan.hasLists ? [] : undefined;
+    spansOf(text, i, t, o, l);
+    objectEnd = re.lastIndex;
+    // A failed attempt cannot read past the object's closing brace: the pattern tokenises the text
+    // as JSON does (a string pattern never consumes a quote), so it reaches that brace only with
+    // its own final `\}`. Each attempt on this object therefore read at most its extent.
+    fastStats.attempts += k + 1;
+    fastStats.attemptedChars += (k + 1) * (objectEnd - i);
+    return new plan.View(text, o, l) as unknown as UpbitMessage;
+  }
+  // None matched: each attempt read at most the rest of the text (the frame then goes to the walk).
+  fastStats.attempts += list.length;
+  fastStats.attemptedChars += list.length * (text.length - i);
+  return undefined;
+}
+
+/** The frame as text for the templates: latin1 maps each byte to one character (non-ASCII never matches). */
+function textOf(frame: string | Uint8Array): string {
+  if (typeof frame === 'string') return frame;
+  const buf = Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+  return buf.toString('latin1');
+}
+
+/**
+ * The messages of `frame` if every object in it matches a template, else undefined (the caller
+ * then runs the walk). Never throws.
+ */
+export function decodeFast(frame: string | Uint8Array): UpbitMessage[] | undefined {
+  try {
+    const text = textOf(frame);
+    const n = text.length;
+    const c = text.charCodeAt(0);
+    if (c === 123) {
+      const m = matchObject(text, 0);
+      if (m !== undefined && objectEnd === n) {
+        fastStats.hits++;
+        return [m];
+      }
+    } else if (c === 91 && n > 2) {
+      const out: UpbitMessage[] = [];
+      for (let i = 1; ; ) {
+        if (text.charCodeAt(i) !== 123) break;
+        const m = matchObject(text, i);
+        if (m === undefined) break;
+        out.push(m);
+        i = objectEnd;
+        const d = text.charCodeAt(i);
+        if (d === 44) i++;
+        else if (d === 93 && i === n - 1) {
+          fastStats.hits++;
+          return out;
+        } else break;
+      }
+    }
+  } catch {
+    // a bug here must not change what users see: the walk decides
+  }
+  fastStats.misses++;
+  return undefined;
+}
+
+// ─── learning ───────────────────────────────────────────────────────────────────────────────────
+
+/** Learning state of one plan and key style: learn while it pays, back off while it does not. */
+interface Learning {
+  walked: number;
+  nextAt: number;
+  gap: number;
+}
+const learning = new Map<Template[], Learning>();
+function learningOf(list: Template[]): Learning {
+  let s = learning.get(list);
+  if (!s) learning.set(list, (s = { walked: 0, nextAt: 0, gap: 1 }));
+  return s;
+}
+
+/** Learn from a frame the walk has just decoded without error (called by decodeFrame). */
+export function learnFrom(frame: string | Uint8Array): void {
+  try {
+    const text = textOf(frame);
+    const c = text.charCodeAt(0);
+    if (c === 123) learnAt(text, 0);
+    else if (c === 91) {
+      for (let i = 1; text.charCodeAt(i) === 123; ) {
+        i = learnAt(text, i);
+        if (i < 0 || text.charCodeAt(i) !== 44) break;
+        i++;
+      }
+    }
+  } catch {
+    fastStats.selfCheckFailures++;
+  }
+}
+
+/**
+ * Learn the object at `i`; returns the index past it, or -1 when it was skipped or is not template
+ * material. Each plan and key style backs off exponentially (up to every 1024th walked object)
+ * while its objects teach nothing new, so a stream that never fits pays little for learning.
+ */
+function learnAt(text: string, i: number): number {
+  const kind = kindAt(text, i);
+  if (kind === undefined) return -1;
+  const list = kind.templates[style];
+  const state = learningOf(list);
+  if (++state.walked < state.nextAt) return -1;
+  fastStats.learnAttempts++;
+  const layout = learnObject(text, i, kind.plan);
+  const added = layout !== undefined && addTemplate(text, i, kind.plan, list, layout);
+  state.gap = added ? 1 : Math.min(state.gap * 2, 1024);
+  state.nextAt = state.walked + state.gap;
+  return layout === undefined ? -1 : learnedEnd();
+}
+
+/** Compile `layout` (learned from the object at `i`) into `list` unless it is there; true when added. */
+function addTemplate(text: string, i: number, plan: Plan, list: Template[], layout: Layout): boolean {
+  const after = learnedEnd();
+  const source = sourceOf(plan, layout);
+  for (const t of list) if (t.source === source) return false;
+  const t = compile(plan, layout);
+  // The template must accept the object it was learned from, and end where it ends.
+  t.re.lastIndex = i;
+  if (!t.re.test(text) || t.re.lastIndex !== after) throw new Error(`template does not match its own object: ${text.slice(i, after)}`);
+  fastStats.compiled++;
+  if (list.length >= MAX_TEMPLATES) list.pop(); // the least recently matched
+  list.push(t);
+  return true;
+}
+
+/** Forget every template (tests). */
+export function resetTemplates(): void {
+  for (const [a, b] of byPlan.values()) {
+    a.length = 0;
+    b.length = 0;
+  }
+  learning.clear();
+}
