@@ -127,11 +127,16 @@ export function createRestSide(input: RestSideInput) {
 
   // ─── budget ─────────────────────────────────────────────────────────────────────────────────
 
-  /** The connections' `prepare`: a websocket-connect slot (both connections share it), then the token for private. */
+  /**
+   * The connections' `prepare`: the token for private, then a websocket-connect slot (both
+   * connections share the bucket). The slot comes last so that the socket opens in the same turn
+   * as the grant: a slow token never moves a connect away from the moment the limiter counted.
+   */
   const gatedPrepare = (conn: ConnectionName) =>
     fromPromise<PrepareOutput, PrepareInput>(async ({ system, signal }) => {
+      const out: PrepareOutput = conn === 'private' ? await askToken(system) : {};
       await limiter.acquire('websocket-connect', { signal });
-      return conn === 'private' ? askToken(system) : {};
+      return out;
     });
 
   // ─── gate (known markets) ───────────────────────────────────────────────────────────────────
