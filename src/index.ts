@@ -18,6 +18,9 @@ export type { ComponentRef, ComponentEvent, ChannelName, ChannelMessage, Listene
 export type { Subscription, SubscriptionStatus, SubscriptionStats, StatusInfo, DeliveryPolicy } from './actors/subscription.js';
 export type { Stamped, ConnectionName } from './actors/router.js';
 export type { Health } from './machines/supervisor.machine.js';
+export type { MarketsOptions, ReconcileOptions, InterestOptions } from './actors/rest-side.js';
+export type { PoolType, DataPoolOptions } from './actors/pool.js';
+export type { RestPrivateEvent, RestMyOrder, RestMyAsset } from './actors/private-rest.js';
 export type { TokenResult } from './machines/jwt.machine.js';
 
 // Messages and their exact values

@@ -10,8 +10,15 @@
  *   await client.cleanup();            // or: await using client = hub.client('x')
  *
  * A subscription the hub cannot create at all (a bad code, a stopped hub) REJECTS with its typed
- * error. One the hub refuses later (the server refuses its code, the connection fails) stays a
- * `Subscription` whose status becomes `failed`, and its `onError` hears why.
+ * error. One the hub refuses later (the server refuses its code, the connection fails, Upbit does
+ * not list its market: UNKNOWN_MARKET) stays a `Subscription` whose status becomes `failed`, and
+ * its `onError` hears why.
+ *
+ * REST snapshots (`getTickerSnapshot`, `getOrderbookSnapshot`, `getTradesSnapshot`, `getCandles`)
+ * go through the hub's one rate limiter and reject with typed errors (STOPPED after hub.stop()).
+ * The pull model: `registerInterests(codes, types)` puts them in the hub's union as this client's
+ * wishes; `getTicker` / `getOrderbook` / `getMultipleTickers` / `getTrades` read the hub's data
+ * pool synchronously (undefined until a value arrived). See rest-side.ts.
  */
 import type {
   Announcement,
@@ -28,7 +35,10 @@ import type {
   UpbitError,
   Wish,
 } from '../io/index.js';
+import { UpbitUsageError, UpbitValidationError, assertMarketCode, type CandleTo, type RestCandle, type RestCandleUnit, type RestOrderbook, type RestTicker, type RestTrade } from '../io/index.js';
 import type { Component, ErrorListener } from './component.js';
+import type { PoolType } from './pool.js';
+import type { InterestOptions, RestSide } from './rest-side.js';
 import type { Stamped } from './router.js';
 import type { DeliveryPolicy, Subscription } from './subscription.js';
 
@@ -65,13 +75,17 @@ export type Callback<T> = (event: Stamped<T>) => unknown;
 /** Hooks the hub gives each client: dropped clients are cleaned up after garbage collection. */
 export interface ClientHooks {
   created(client: UpbitClient, component: Component): void;
+  /** The hub's REST side: snapshots, interests, the data pool. */
+  data?: Pick<RestSide, 'rest' | 'pool' | 'snapshot' | 'registerInterests' | 'unregisterInterests'>;
 }
 
 export class UpbitClient implements AsyncDisposable {
   readonly #component: Component;
+  readonly #data: ClientHooks['data'];
 
   constructor(component: Component, hooks?: ClientHooks) {
     this.#component = component;
+    this.#data = hooks?.data;
     hooks?.created(this, component);
   }
 
@@ -113,6 +127,80 @@ export class UpbitClient implements AsyncDisposable {
     return this.#subscribe({ type: 'announcement', categories: options.categories, includeBody: options.includeBody }, cb, options);
   }
 
+  // ── REST snapshots (typed events, in the order asked) ─────────────────────────────────────
+
+  /** Tickers of `codes` now, from REST (no `askBid`, `marketState` or `streamType`: see RestTicker). */
+  getTickerSnapshot(codes: readonly string[]): Promise<RestTicker[]> {
+    return this.#rest((d, signal) => d.rest.tickers(checkCodes(codes), { signal }));
+  }
+
+  /** Orderbooks of `codes` now; `level` aggregates prices (KRW markets); `count` units per side (1–30). */
+  getOrderbookSnapshot(codes: readonly string[], options: { level?: number; count?: number } = {}): Promise<RestOrderbook[]> {
+    return this.#rest((d, signal) => d.rest.orderbooks(checkCodes(codes), { level: options.level, count: options.count, signal }));
+  }
+
+  /** The latest `count` trades of `code`, newest first (more than 500 pages through Upbit's cursor). */
+  getTradesSnapshot(code: string, options: { count?: number } = {}): Promise<RestTrade[]> {
+    return this.#rest(async (d, signal) => {
+      const [c] = checkCodes([code]);
+      const count = options.count;
+      if (count === undefined || count <= 500) return d.rest.trades(c!, { count, signal });
+      const out: RestTrade[] = [];
+      for await (const t of d.rest.tradesIter(c!, { limit: count, signal })) out.push(t);
+      return out;
+    });
+  }
+
+  /** Candles of `code`, newest first, ending before `to` (more than 200 page back through Upbit's `to`). */
+  getCandles(unit: RestCandleUnit, code: string, options: { count?: number; to?: CandleTo } = {}): Promise<RestCandle[]> {
+    return this.#rest(async (d, signal) => {
+      const [c] = checkCodes([code]);
+      const { count, to } = options;
+      if (count === undefined || count <= 200) return d.rest.candles(unit, c!, { count, to, signal });
+      const out: RestCandle[] = [];
+      for await (const x of d.rest.candlesIter(unit, c!, { limit: count, to, signal })) out.push(x);
+      return out;
+    });
+  }
+
+  // ── the pull model (the hub's data pool) ──────────────────────────────────────────────────
+
+  /**
+   * Keep the latest values of `types` × `codes` in the hub's pool: they join the union as this
+   * client's wishes and leave it on `unregisterInterests` or `cleanup()`. Rejects with
+   * UNKNOWN_MARKET for a code Upbit does not list, CONFLICT for an orderbook `level` another
+   * subscription holds on one of the codes (nothing registered then).
+   */
+  registerInterests(codes: readonly string[], types: readonly PoolType[], options?: InterestOptions): Promise<void> {
+    if (!this.#data) return Promise.reject(new UpbitUsageError('this client has no hub data pool'));
+    return this.#data.registerInterests(this.id, codes, types, options);
+  }
+
+  /** Drop interests (those of `codes` and/or `types`; all when both are omitted). */
+  unregisterInterests(codes?: readonly string[], types?: readonly PoolType[]): void {
+    this.#data?.unregisterInterests(this.id, codes, types);
+  }
+
+  /** The latest ticker of `code` (synchronous, allocates nothing), or undefined. */
+  getTicker(code: string): Ticker | undefined {
+    return this.#data?.pool.ticker(code);
+  }
+
+  /** The latest orderbook of `code` at `level`, cut to `depth` units with exact totals, or undefined. */
+  getOrderbook(code: string, options?: { depth?: number; level?: number }): Orderbook | undefined {
+    return this.#data?.pool.orderbook(code, options);
+  }
+
+  /** The latest ticker of each code that has one (allocates only the Map). */
+  getMultipleTickers(codes: readonly string[]): Map<string, Ticker> {
+    return this.#data ? this.#data.pool.tickers(codes) : new Map();
+  }
+
+  /** The last `n` trades of `code` kept in the pool, oldest first (at most the pool's trade history). */
+  getTrades(code: string, n: number): Trade[] {
+    return this.#data ? this.#data.pool.trades(code, n) : [];
+  }
+
   /** Errors of every subscription of this client, with the subscription they concern. */
   onError(fn: ErrorListener): () => void {
     return this.#component.onError(fn);
@@ -127,6 +215,11 @@ export class UpbitClient implements AsyncDisposable {
     return this.cleanup();
   }
 
+  async #rest<T>(call: (data: NonNullable<ClientHooks['data']>, signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (!this.#data) throw new UpbitUsageError('this client has no hub REST side');
+    return this.#data.snapshot((signal) => call(this.#data!, signal));
+  }
+
   async #subscribe<T>(wish: Wish, cb: Callback<T> | undefined, options: SubscribeOptions): Promise<Subscription<T>> {
     const { type, ...rest } = wish;
     const sub = this.#component.subscribe({
@@ -138,4 +231,10 @@ export class UpbitClient implements AsyncDisposable {
     sub.anchor(this);
     return sub as unknown as Subscription<T>;
   }
+}
+
+function checkCodes(codes: readonly string[]): string[] {
+  if (!Array.isArray(codes) || codes.length === 0) throw new UpbitValidationError('INVALID_CODE', 'give at least one market code');
+  for (const c of codes) assertMarketCode(c);
+  return [...codes];
 }

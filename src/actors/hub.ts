@@ -5,6 +5,8 @@
  *   blame.ts     who an Upbit error frame concerns
  *   failures.ts  how connection trouble becomes errors people can act on, and who hears them
  *   slots.ts     real logic for the machines' slots (JWT, token vault, connection inputs)
+ *   rest-side.ts the REST side: one rate limiter (message budget, connects, REST), snapshots,
+ *                known markets, the pull model's data pool, private reconciliation
  *
  * How to read: options and the public types, then `createUpbitHub`, which (1) builds the router,
  * (2) plugs the real I/O into the machines' named slots, (3) starts the supervisor (one actor
@@ -37,6 +39,7 @@ import {
   type CredentialsInput,
   type Format,
   type JwtAlgorithm,
+  type LimiterOptions,
 } from '../io/index.js';
 import { Blame } from './blame.js';
 import { UpbitClient } from './client.js';
@@ -45,7 +48,9 @@ import { Outages } from './failures.js';
 import { Router, type ConnectionName, type RouteTarget, type RouterMetrics } from './router.js';
 import { socketLogic } from './socket.js';
 import { redactInspection } from './inspect.js';
-import { RATE_MARGIN, TokenVault, connectionInput, jwtLogic, prepareWithToken } from './slots.js';
+import { createRestSide, type MarketsOptions, type ReconcileOptions, type RestSide } from './rest-side.js';
+import type { DataPoolOptions } from './pool.js';
+import { RATE_MARGIN, TokenVault, connectionInput, jwtLogic } from './slots.js';
 import type { HandleOptions, SubscriptionHandle, SubscriptionStats } from './subscription.js';
 import { Levels, Tickets, Wire } from './wire.js';
 import type { HealthThresholds, HubHealth } from './health.js';
@@ -58,8 +63,24 @@ export interface UpbitHubOptions {
   url?: string;
   /** Private WebSocket (myOrder, myAsset, announcement). @default 'wss://api.upbit.com/websocket/v1/private' */
   privateUrl?: string;
-  /** REST base, for the private fallback. @default 'https://api.upbit.com' */
+  /**
+   * REST origin (snapshots, the market list, private reconciliation). @default derived from `url`:
+   * `wss://api.upbit.com/...` → `https://api.upbit.com`, `ws://127.0.0.1:P/...` → `http://127.0.0.1:P`
+   */
   restUrl?: string;
+  /**
+   * The hub's ONE rate limiter (REST groups, WebSocket connects and messages): Upbit's numbers
+   * (`UPBIT_LIMITS`) unless overridden, e.g. `{ limits: { ticker: 5 } }`. `marginMs` @default 100
+   */
+  limits?: Omit<LimiterOptions, 'clock'>;
+  /** Known markets: unlisted codes are refused (UNKNOWN_MARKET). `false` turns the check off. */
+  markets?: false | MarketsOptions;
+  /** The pull model's data pool (history per key). */
+  pull?: DataPoolOptions;
+  /** Private reconciliation through REST (needs `credentials`; off with `getToken()` only). `false` turns it off. */
+  reconcile?: false | ReconcileOptions;
+  /** The `fetch` every REST call uses (a proxy, or tests). @default globalThis.fetch */
+  fetch?: typeof fetch;
   /** API keys: a fresh JWT (HS512 unless `jwtAlgorithm`) is signed for every private connect. */
   credentials?: CredentialsInput;
   /**
@@ -162,6 +183,7 @@ export interface HubInternals {
   wire: Record<ConnectionName, Wire>;
   /** The live components (the inspector shows each one's wishes beside the wire set). */
   components: () => Iterable<Component>;
+  rest: RestSide;
 }
 const internals = new WeakMap<UpbitHub, HubInternals>();
 export function hubInternals(hub: UpbitHub): HubInternals {
@@ -229,6 +251,35 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
 
   // (1) the bus
   const router = new Router();
+  const restSide = createRestSide({
+    url: options.url ?? 'wss://api.upbit.com/websocket/v1',
+    restUrl: options.restUrl,
+    limits: options.limits,
+    clock,
+    now,
+    credentials,
+    jwtAlgorithm: options.jwtAlgorithm,
+    markets: options.markets,
+    pull: options.pull,
+    reconcile: options.reconcile,
+    fetch: options.fetch,
+    router,
+    hooks: {
+      hubError: (error) => hubError(error),
+      fail: (componentId, subscriptionId, error) => components.get(componentId)?.fail([subscriptionId], error),
+      tellCodes: (codes, error) => {
+        for (const { sub } of owners.values()) if (sub.status !== 'ended' && sub.route.codes.some((c) => codes.includes(c))) sub.reportError(error);
+      },
+      reRegister: (componentId) => {
+        const c = components.get(componentId);
+        if (c) register(componentId, c.registered());
+      },
+      // An orderbook interest holds its level on the public connection like a subscription does.
+      claimLevel: (holder, level, codes) => levels.public.claim(holder as never, level, codes),
+      releaseLevel: (holder) => levels.public.release(holder as never),
+    },
+  });
+  const budget = restSide.budgetSlots();
 
   /** Fail every subscription routed for these `type|code` pairs on one side. */
   const failPairs = (pairs: readonly string[], error: UpbitError) => {
@@ -260,7 +311,10 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
     const at = now();
     const list = [...awaiting[conn]];
     awaiting[conn].clear();
-    for (const c of list) c.notify({ type: 'WIRE', side: conn, state: 'sent', at });
+    for (const c of list) {
+      const except = restSide.held(c.id); // market codes still being checked stay pending
+      c.notify(except.length > 0 ? { type: 'WIRE', side: conn, state: 'sent', at, except } : { type: 'WIRE', side: conn, state: 'sent', at });
+    }
   };
   const wireDown = (conn: ConnectionName) => {
     const at = now();
@@ -321,10 +375,8 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       },
     });
 
-  const connectionFor = (conn: ConnectionName) =>
-    conn === 'private'
-      ? connectionMachine.provide({ actors: { socket: socketFor(conn), prepare: prepareWithToken } })
-      : connectionMachine.provide({ actors: { socket: socketFor(conn) } });
+  // `prepare` takes a websocket-connect slot of the hub's limiter first (both connections share it).
+  const connectionFor = (conn: ConnectionName) => connectionMachine.provide({ actors: { socket: socketFor(conn), prepare: restSide.gatedPrepare(conn) } });
 
   const componentLogic = componentMachine.provide({
     actions: {
@@ -341,7 +393,7 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       subscription: subscriptionMachine.provide({
         // The registry's sliding windows run on our timers, Upbit counts on its own clock when the
         // message ARRIVES; the margin absorbs that jitter (see RATE_MARGIN).
-        delays: { rateWindowSecond: 1_000 + RATE_MARGIN.second, rateWindowMinute: 60_000 + RATE_MARGIN.minute },
+        delays: { rateWindowSecond: 1_000 + RATE_MARGIN.second, rateWindowMinute: 60_000 + RATE_MARGIN.minute, ...budget.delays },
         guards: {
           // Send when the server would be asked for something new (two wishes that merge to the
           // same request are one), or when a new wish wants its snapshot.
@@ -350,6 +402,8 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
             context.lastSentKey === null ||
             context.wishes.snapshotWanted ||
             wire[context.name as ConnectionName].changed(context.wishes.flatten(context.held)),
+          // The sending budget is the hub's rate limiter (rest-side.ts budgetSlots).
+          ...budget.guards,
         },
         actions: {
           listSubscriptions: enqueueActions(({ context, system, enqueue }) => {
@@ -376,6 +430,7 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
             if (event.type === 'SEND') queueMicrotask(() => wireSent(conn));
           }),
           wireCurrent: ({ context }) => queueMicrotask(() => wireSent(context.name as ConnectionName)),
+          ...budget.actions,
         },
       }),
       jwt: jwtLogic(credentials, options.getToken, options.jwtAlgorithm, vault, { timeoutMs: options.tokenTimeout ?? 10_000, timer: clock }),
@@ -407,6 +462,7 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       if (was === 'open' && e.health[side] !== 'open') wireDown(side);
       if (was !== e.health[side]) observe.state(side, e.health[side]);
     }
+    restSide.privateHealth(e.health.private);
   });
   supervisor.on('connectionRetrying', (e) => {
     const side: ConnectionName = e.source === 'private' ? 'private' : 'public';
@@ -436,7 +492,8 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
   function register(componentId: string, wishes: RegisterWishesParams['wishes']) {
     if (stopped) return;
     const bySide: Record<ConnectionName, object[]> = { public: [], private: [] };
-    for (const { id: _id, ...w } of wishes) bySide[sideOf(w.type)].push(w);
+    // The pull model's interests ride with their component; unchecked market codes wait (rest-side.ts).
+    for (const { id: _id, ...w } of restSide.filter(componentId, [...wishes, ...restSide.interestWishes(componentId)])) bySide[sideOf(w.type)].push(w);
     if (bySide.private.length > 0) supervisor.send({ type: 'PRIVATE_NEEDED' });
     const c = components.get(componentId);
     for (const side of SIDES) {
@@ -471,6 +528,8 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
     reported: (error, componentId, subscriptionId) => observe.error(error, componentId, subscriptionId),
     removed(component) {
       components.delete(component.id);
+      // A pull-only component has no subscriptions to end: its interests leave the union here.
+      if (restSide.componentRemoved(component.id)) register(component.id, []);
       for (const side of SIDES) awaiting[side].delete(component);
       supervisor.system.get('components')?.send({ type: 'RELEASE', id: component.id });
     },
@@ -493,7 +552,7 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
     client(id: string) {
       const c = hub.spawnComponent(id) as Component;
       // A client dropped without cleanup() is cleaned up after garbage collection.
-      return new UpbitClient(c, { created: (client, component) => finalizer.register(client, component, component) });
+      return new UpbitClient(c, { created: (client, component) => finalizer.register(client, component, component), data: restSide });
     },
     status() {
       const delivery: SubscriptionStats = { delivered: 0, dropped: 0, coalesced: 0, queued: 0, callbackErrors: 0 };
@@ -533,6 +592,7 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       if (stopped) return;
       for (const c of [...components.values()]) await c.stop();
       stopped = true;
+      restSide.stop();
       for (const id of timers.values()) clock.clearTimeout(id as never);
       timers.clear();
       supervisor.send({ type: 'STOP' });
@@ -550,6 +610,6 @@ export function createUpbitHub(options: UpbitHubOptions = {}): UpbitHub {
       return hub.stop();
     },
   };
-  internals.set(hub, { supervisor, router, blame, wire, components: () => components.values() });
+  internals.set(hub, { supervisor, router, blame, wire, components: () => components.values(), rest: restSide });
   return hub;
 }

@@ -103,6 +103,12 @@ export class Router {
     return this.epochs[conn];
   }
 
+  /**
+   * Sees every current-epoch message before routing (rest-side.ts: the data pool, the private
+   * reconciler's de-duplication); returning false drops the message.
+   */
+  tap: ((conn: ConnectionName, msg: DataMessage) => boolean) | undefined = undefined;
+
   /** Hot path: one decoded data message from a socket. */
   publish(conn: ConnectionName, epoch: number, msg: UpbitMessage): void {
     if (epoch !== this.epochs[conn]) {
@@ -110,6 +116,17 @@ export class Router {
       return;
     }
     (msg as unknown as { epoch: number }).epoch = epoch;
+    if (this.tap !== undefined && !this.tap(conn, msg as DataMessage)) return;
+    this.emit(msg);
+  }
+
+  /** A message from elsewhere (REST) into `conn`'s stream, stamped with its current epoch; `tap` does not see it. */
+  inject(conn: ConnectionName, msg: DataMessage): void {
+    const stamped = { ...msg, epoch: this.epochs[conn] } as Stamped<DataMessage>;
+    this.emit(stamped);
+  }
+
+  private emit(msg: UpbitMessage): void {
     // The bus's own handler list, read in place: `emit` would copy it for every message.
     const handlers = this.bus.all.get(msg.type);
     if (handlers === undefined || handlers.length === 0) {

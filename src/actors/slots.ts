@@ -20,24 +20,26 @@ import type { ConnectionName } from './router.js';
 export const RATE_MARGIN = { second: 100, minute: 1_000 } as const;
 
 /** The private connection's `prepare`: ask the jwt actor for a token, hand back the header. */
-export const prepareWithToken = fromPromise<PrepareOutput, PrepareInput>(
-  ({ system }) =>
-    new Promise<PrepareOutput>((resolve, reject) => {
-      const jwt = system.get('jwt') as Actor<typeof jwtMachine> | undefined;
-      if (!jwt) return reject(new UnauthorizedError('no credentials for the private connection'));
-      const subs = [
-        jwt.on('TOKEN', (e) => {
-          subs.forEach((s) => s.unsubscribe());
-          resolve({ headers: { Authorization: `Bearer ${e.token}` } });
-        }),
-        jwt.on('TOKEN_ERROR', (e) => {
-          subs.forEach((s) => s.unsubscribe());
-          reject(e.fatal && !(e.error instanceof UnauthorizedError) ? new UnauthorizedError(undefined, e.error) : e.error);
-        }),
-      ];
-      jwt.send({ type: 'TOKEN_REQUEST' });
-    }),
-);
+export const prepareWithToken = fromPromise<PrepareOutput, PrepareInput>(({ system }) => askToken(system));
+
+/** Ask the jwt actor of `system` for a token; resolves to the Authorization header (a vault reference). */
+export function askToken(system: { get(id: string): unknown }): Promise<PrepareOutput> {
+  return new Promise<PrepareOutput>((resolve, reject) => {
+    const jwt = system.get('jwt') as Actor<typeof jwtMachine> | undefined;
+    if (!jwt) return reject(new UnauthorizedError('no credentials for the private connection'));
+    const subs = [
+      jwt.on('TOKEN', (e) => {
+        subs.forEach((s) => s.unsubscribe());
+        resolve({ headers: { Authorization: `Bearer ${e.token}` } });
+      }),
+      jwt.on('TOKEN_ERROR', (e) => {
+        subs.forEach((s) => s.unsubscribe());
+        reject(e.fatal && !(e.error instanceof UnauthorizedError) ? new UnauthorizedError(undefined, e.error) : e.error);
+      }),
+    ];
+    jwt.send({ type: 'TOKEN_REQUEST' });
+  });
+}
 
 /**
  * Where tokens live: in this closure, never in an actor's context (every actor's context is

@@ -60,8 +60,12 @@ export type ComponentEvent =
   /** By id; or, for a channel, drop `codes` from every subscription of it (all of them without codes). */
   | { type: 'UNSUBSCRIBE'; id?: string; channel?: string; codes?: readonly string[] }
   | { type: 'SNAPSHOT_DONE'; id: string; code: string }
-  /** The side's request carrying the live wishes was sent (`sent`), or its connection dropped (`down`). */
-  | { type: 'WIRE'; side: Side; state: 'sent' | 'down'; at: number }
+  /**
+   * The side's request carrying the live wishes was sent (`sent`), or its connection dropped
+   * (`down`). `except`: subscriptions the request did not carry yet (held back, e.g. a market
+   * code still being checked): they stay pending.
+   */
+  | { type: 'WIRE'; side: Side; state: 'sent' | 'down'; at: number; except?: readonly string[] }
   | { type: 'FAIL'; ids: readonly string[]; failure: FailureNote }
   /** Failed subscriptions (of one side, or all; with one of `codes`, or any) go back to pending. */
   | { type: 'RETRY'; side?: Side; codes?: readonly string[] }
@@ -142,11 +146,11 @@ export function applySnapshotDone(subs: Subs, id: string, code: string): Step {
   return { subs: setStatus(subs, id, 'ended'), changes: [{ type: 'status', id, status: 'ended' }] };
 }
 
-export function applyWire(subs: Subs, side: Side, state: 'sent' | 'down', at: number): Step {
+export function applyWire(subs: Subs, side: Side, state: 'sent' | 'down', at: number, except?: readonly string[]): Step {
   let out = subs;
   const changes: StatusChange[] = [];
   for (const r of Object.values(subs)) {
-    if (r.side !== side) continue;
+    if (r.side !== side || (state === 'sent' && except?.includes(r.id))) continue;
     if (state === 'down' && r.status === 'active') {
       out = setStatus(out, r.id, 'interrupted', { downSince: at });
       changes.push({ type: 'status', id: r.id, status: 'interrupted' });
@@ -195,7 +199,7 @@ function step(context: ComponentContext, event: ComponentEvent): Step {
     case 'SNAPSHOT_DONE':
       return applySnapshotDone(subs, event.id, event.code);
     case 'WIRE':
-      return applyWire(subs, event.side, event.state, event.at);
+      return applyWire(subs, event.side, event.state, event.at, event.except);
     case 'FAIL':
       return applyFail(subs, event.ids, event.failure);
     case 'RETRY':

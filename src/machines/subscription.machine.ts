@@ -16,6 +16,11 @@
  * LIST_SUBSCRIPTIONS) takes a slot in both windows and raises a delayed `SLOT_FREE.*` that gives
  * it back exactly one window later. No clock is read: the delayed events ARE the clock. Changes
  * made while no slot is free are never dropped: they coalesce into the next allowed request.
+ * Those windows are the DEFAULT budget. The budget is three named slots, so a hub can hand it to
+ * one shared rate limiter with `.provide()` (hub: src/actors/rest-side.ts `budgetSlots`):
+ *   guard `hasBudget` (may a request go now?), action `takeSlot` (one was sent: count it),
+ *   delay `budgetRetry` (while `throttled`, look again after this long; the default windows
+ *   wake `throttled` with their SLOT_FREE events already, so the default is one window).
  *
  * Reference counting falls out of the union: (type, code) stays while any component wants it.
  * An EMPTY union is passed on too: `sendRequest` is called with `wishes: []` when the union
@@ -334,6 +339,8 @@ export const subscriptionMachine = setup({
     pendingWindow: ({ context }) => context.pendingWindow,
     rateWindowSecond: 1_000,
     rateWindowMinute: 60_000,
+    /** While throttled, re-check `hasBudget` after this long (a provided limiter says when). */
+    budgetRetry: 1_000,
   },
 }).createMachine({
   id: 'subscription',
@@ -406,6 +413,8 @@ export const subscriptionMachine = setup({
         HOLD: { actions: ['hold', 'markDirty'] },
       },
       always: { guard: 'hasBudget', target: 'flushing' },
+      // An external budget (a provided `hasBudget`) raises no SLOT_FREE: look again when it says.
+      after: { budgetRetry: { target: 'throttled', reenter: true } },
     },
   },
 });

@@ -8,6 +8,8 @@ import { UpbitServerError, type Subscription, type UpbitError } from '../../src/
 import { hubInternals } from '../../src/actors/hub.js';
 import { liveConnection, liveUnion, requestsOf, sorted, startSystem, unionOf, waitFor } from './helpers.js';
 
+/** The hub's own market check (issue 9) would refuse KRW-NOPE before the wire: these tests are about the server's refusals. */
+const NO_MARKET_CHECK = { markets: false } as const;
 const requests = (mock: Parameters<typeof liveConnection>[0]) => requestsOf(liveConnection(mock)!);
 /** Every subscription request the connection received, refused ones too (no PING, no LIST). */
 const allRequests = (mock: Parameters<typeof liveConnection>[0]) =>
@@ -15,7 +17,7 @@ const allRequests = (mock: Parameters<typeof liveConnection>[0]) =>
 
 describe('blame', () => {
   it('an error naming a code fails that code\'s subscribers only; no retry storm; later codes arrive', async () => {
-    const { hub, mock, tick, hubErrors } = await startSystem({}, { unknownCodes: 'error' });
+    const { hub, mock, tick, hubErrors } = await startSystem(NO_MARKET_CHECK, { unknownCodes: 'error' });
     const good = await hub.client('good').subscribeTicker(['KRW-BTC'], () => {});
     await waitFor(() => good.status === 'active');
     const badErrors: UpbitError[] = [];
@@ -40,7 +42,7 @@ describe('blame', () => {
   });
 
   it('the first request after a connect refused as a whole, naming nothing: the culprit is isolated in about log2(n) probes', async () => {
-    const { hub, mock, tick, hubErrors } = await startSystem({}, { unknownCodes: 'error-unnamed' });
+    const { hub, mock, tick, hubErrors } = await startSystem(NO_MARKET_CHECK, { unknownCodes: 'error-unnamed' });
     const codes = ['KRW-BTC', 'KRW-ETH', 'KRW-XRP', 'KRW-SOL', 'KRW-DOGE', 'KRW-ADA', 'KRW-NOPE', 'BTC-ETH'];
     // Eight components subscribe in one tick: one request carries them all, and it is refused.
     const subs: Subscription[] = [];

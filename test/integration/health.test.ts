@@ -174,7 +174,8 @@ describe('logger', () => {
     const c = hub.client('trader');
     await c.subscribeTicker(['KRW-BTC'], () => {});
     await c.subscribeMyAsset(() => {});
-    await waitFor(() => calls.some((x) => x.msg === 'private connection open'));
+    // Both open (in either order: a public wish may first wait for the market list).
+    await waitFor(() => calls.some((x) => x.msg === 'private connection open') && calls.some((x) => x.msg === 'request sent on public'));
     expect(calls.find((x) => x.msg === 'public connection open')).toMatchObject({ level: 'info', obj: { connection: 'public' } });
     const req = calls.find((x) => x.msg === 'request sent on public')!;
     expect(req.level).toBe('debug');

@@ -30,7 +30,8 @@ describe('private channels', () => {
       describe: () => mock.connections(),
     });
     expect(liveConnection(mock, 'private')!.accessKey).toBe(DEFAULT_MOCK_KEY.accessKey);
-    // The public socket carries only the public union.
+    // The public socket carries only the public union (once the market list cleared KRW-BTC).
+    await waitFor(() => liveUnion(mock, 'public'), { message: 'public request' });
     expect([...liveUnion(mock, 'public')!]).toEqual(['ticker|KRW-BTC|']);
 
     // A resting limit bid: 0.0123 BTC at 135,000,000 KRW, fee 0.05 %.
@@ -153,6 +154,7 @@ describe('private channels', () => {
     expect(failures).toBeGreaterThanOrEqual(1);
 
     // Public data keeps flowing to the public component, on an epoch that never changed.
+    await waitFor(() => hub.status().public === 'open', { message: 'public open' });
     const epoch = hub.status().epochs.public;
     const mark = watcherRec.count();
     await waitFor(() => watcherRec.count() > mark + 10, { step: tick, message: 'public data after the auth failure' });
