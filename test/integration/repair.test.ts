@@ -12,14 +12,14 @@ describe('drift repair', () => {
     pump();
     const a = hub.client('a');
     await a.subscribeTicker(['KRW-BTC'], () => {});
-    await waitFor(() => liveUnion(mock)?.size === 1, { message: 'first union' });
+    await waitFor(() => liveUnion(mock)?.size === 1, { message: 'first union', timeoutMs: 15_000 });
     const b = hub.client('b');
     let trades = 0;
     await b.subscribeTrade(['KRW-ETH'], () => trades++);
-    await waitFor(() => mock.stats().messageBreaches > 0, { message: 'the mock refusing the second request' });
+    await waitFor(() => mock.stats().messageBreaches > 0, { message: 'the mock refusing the second request', timeoutMs: 15_000 });
     // Without repair the server keeps the old set forever; with it, the trade stream arrives.
     await waitFor(() => sameSet(liveUnion(mock) ?? [], ['ticker|KRW-BTC|', 'trade|KRW-ETH|']), {
-      timeoutMs: 8_000,
+      timeoutMs: 15_000,
       message: 'the union restored on the server',
       describe: () => JSON.stringify([...(liveUnion(mock) ?? [])]),
     });
