@@ -12,6 +12,12 @@
  * A subscription the hub cannot create at all (a bad code, a stopped hub) REJECTS with its typed
  * error. One the hub refuses later (the server refuses its code, the connection fails) stays a
  * `Subscription` whose status becomes `failed`, and its `onError` hears why.
+ *
+ * Garbage collection: a client nobody holds is cleaned up (the hub's FinalizationRegistry). The
+ * `Subscription` a client hands out is a `HeldSubscription`: the user's own object over the
+ * hub's handle, holding the client, so a user who keeps only the subscription (or iterates it)
+ * keeps the client. The hub holds the handle, never this object: nothing the hub reaches holds
+ * the client, or it could never be collected.
  */
 import type {
   Announcement,
@@ -135,7 +141,55 @@ export class UpbitClient implements AsyncDisposable {
       onError: options.onError,
       policy: options.policy,
     });
-    sub.anchor(this);
-    return sub as unknown as Subscription<T>;
+    return new HeldSubscription(sub as unknown as Subscription<T>, this);
+  }
+}
+
+/** The user's side of a client's subscription: delegates to the hub's handle and keeps the client alive. */
+class HeldSubscription<T> implements Subscription<T> {
+  readonly #sub: Subscription<T>;
+  readonly #client: UpbitClient;
+
+  constructor(sub: Subscription<T>, client: UpbitClient) {
+    this.#sub = sub;
+    this.#client = client;
+  }
+
+  get id() {
+    return this.#sub.id;
+  }
+  get componentId() {
+    return this.#sub.componentId;
+  }
+  get wish() {
+    return this.#sub.wish;
+  }
+  get status() {
+    return this.#sub.status;
+  }
+  get error() {
+    return this.#sub.error;
+  }
+  stats() {
+    return this.#sub.stats();
+  }
+  onStatus(fn: Parameters<Subscription<T>['onStatus']>[0]) {
+    return this.#sub.onStatus(fn);
+  }
+  onError(fn: (error: UpbitError) => void) {
+    return this.#sub.onError(fn);
+  }
+  unsubscribe() {
+    return this.#sub.unsubscribe();
+  }
+  /** The iterator holds the client too: `for await (const t of await client.subscribeX(...))` keeps it. */
+  [Symbol.asyncIterator](): AsyncIterator<Stamped<T>> & { readonly client: UpbitClient } {
+    const it = this.#sub[Symbol.asyncIterator]();
+    return {
+      client: this.#client,
+      next: (...args) => it.next(...args),
+      return: (value) => (it.return ? it.return(value) : Promise.resolve({ value, done: true })),
+      throw: (err) => (it.throw ? it.throw(err) : Promise.reject(err)),
+    };
   }
 }

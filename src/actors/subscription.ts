@@ -114,8 +114,6 @@ export class SubscriptionHandle implements Subscription {
   readonly #errorListeners = new Set<(error: UpbitError) => void>();
   readonly #statusListeners = new Set<(status: SubscriptionStatus, info: StatusInfo) => void>();
   #route: RouteTarget & { codes: string[] };
-  /** Keeps its client alive while the user holds the subscription (see the hub's FinalizationRegistry). */
-  #anchor: unknown;
 
   constructor(owner: SubscriptionOwner, options: HandleOptions) {
     this.id = options.id;
@@ -139,10 +137,14 @@ export class SubscriptionHandle implements Subscription {
               return own?.(msg);
             },
       onError: (error) => this.reportError(error),
+      // `break` out of `for await` (the iterator's return()): the subscription ends, and the union
+      // shrinks when no one else wants its codes.
+      onReturn: () => owner.unsubscribe(this.id),
       keyOf: keyOf as (msg: Stamped<DataMessage>) => string,
       label: `${owner.id}/${options.id}`,
     });
-    this.#route = routeOf(options.wish, (m) => this.#sink.push(m), (code) => owner.snapshotDone(this.id, code));
+    const sink = this.#sink;
+    this.#route = routeOf(options.wish, (m) => sink.push(m), (code) => owner.snapshotDone(this.id, code));
   }
 
   get wish(): Wish {
@@ -200,11 +202,6 @@ export class SubscriptionHandle implements Subscription {
       }
     }
     this.#owner.componentError(error, this.#errorListeners.size > 0, this);
-  }
-
-  /** @internal */
-  anchor(owner: unknown): void {
-    this.#anchor = owner;
   }
 
   /** @internal fewer codes, after a partial UNSUBSCRIBE (the router is told by the caller). */
