@@ -60,7 +60,7 @@ try {
     counter.reset();
     const lost0 = bench.lost(); // coalesced by a sink after a preempted call: see bench/lib/counter.ts
     const flooded = mock.call('flood', { type: 'ticker', count: COUNT });
-    await counter.until(COUNT, () => bench.lost() - lost0);
+    await counter.until(COUNT, undefined, () => bench.lost() - lost0);
     await flooded;
     const p: Point = {
       label: v.label,

@@ -50,7 +50,7 @@ try {
       counter.reset();
       const lost0 = bench.lost(); // coalesced by a sink after a preempted call: see bench/lib/counter.ts
       const f = mock.call('flood', { type: 'ticker', count: n });
-      await counter.until(n, () => bench.lost() - lost0);
+      await counter.until(n, undefined, () => bench.lost() - lost0);
       await f;
     }
   };

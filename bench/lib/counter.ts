@@ -4,8 +4,8 @@
  * A hub subscription's sink may legitimately never hand some messages to the callback: under the
  * default `coalesce` policy, a callback that once looked slow (a preempted call on a loaded
  * machine is enough) sends later messages to the queue, where a newer one for the same code
- * replaces the waiting one. `until(n, lost)` counts those too: `lost()` (messages coalesced or
- * dropped since the round began) is polled every few ms and lowers the target, so the round ends
+ * replaces the waiting one. `until(n, timeoutMs, lost)` counts those too: `lost()` (messages
+ * coalesced or dropped since the round began) is polled every few ms and lowers the target, so the round ends
  * at the last delivery (or at the poll, when the very last messages were the ones lost) instead
  * of waiting for deliveries that will never come.
  */
@@ -36,7 +36,7 @@ export class Counter {
   }
 
   /** Resolve when the count (since the last reset) reaches `n`, less what `lost()` says will never come. */
-  until(n: number, lost?: () => number, timeoutMs = 120_000): Promise<void> {
+  until(n: number, timeoutMs = 120_000, lost?: () => number): Promise<void> {
     if (this.n >= n) {
       this.last ||= performance.now();
       return Promise.resolve();

@@ -70,7 +70,7 @@ async function round(mock: MockProcess, c: Consumer, count: number, o: RoundsOpt
   const lost0 = lost?.() ?? 0;
   const cpu0 = process.cpuUsage();
   const flooded = mock.call('flood', { type: 'ticker', count: n, codes: o.codes, target: c.connectionId ?? 'all' });
-  await c.counter.until(n * (c.deliveriesPerFrame ?? o.deliveriesPerFrame ?? 1), lost && (() => lost() - lost0));
+  await c.counter.until(n * (c.deliveriesPerFrame ?? o.deliveriesPerFrame ?? 1), undefined, lost && (() => lost() - lost0));
   const cpu = process.cpuUsage(cpu0);
   const r = await flooded;
   return {
