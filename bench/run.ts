@@ -51,6 +51,7 @@ interface CaseDef {
 const CASES: CaseDef[] = [
   { name: 'floor', file: 'cases/floor.ts', timeout: 90 },
   { name: 'hub-3-fields', file: 'cases/hub.ts', args: ['--read=three'], needs: 'floor', timeout: 90 },
+  { name: 'hub-3-fields-default', file: 'cases/hub.ts', args: ['--read=three', '--format=DEFAULT'], needs: 'floor', timeout: 90 },
   { name: 'hub-all-fields', file: 'cases/hub.ts', args: ['--read=all'], needs: 'floor', timeout: 90 },
   { name: 'kinds', file: 'cases/kinds.ts', gc: true, flags: ['--min-semi-space-size=16'], timeout: 600 },
   { name: 'fanout', file: 'cases/fanout.ts', timeout: 150 },
@@ -61,6 +62,8 @@ const CASES: CaseDef[] = [
   { name: 'rest-decode', file: 'cases/rest-decode.ts', timeout: 60 },
   { name: 'pull', file: 'cases/pull.ts', gc: true, timeout: 60 },
   { name: 'slow-consumer', file: 'cases/slow-consumer.ts', timeout: 90 },
+  { name: 'slow-consumer-hub', file: 'cases/slow-consumer-hub.ts', timeout: 90 },
+  { name: 'scale', file: 'cases/scale.ts', timeout: 120 },
   { name: 'gateway', file: 'cases/gateway.ts', timeout: 180 },
 ];
 

@@ -76,7 +76,7 @@ async function open(mock: MockProcess, url: string, kind: Layout, n: number): Pr
   const count = Math.max(2000, Math.min(scaled(150_000, 5000), Math.round(DELIVERIES / matching)));
   return {
     bench,
-    consumer: { counter, connectionId: bench.connectionId, count, deliveriesPerFrame: matching },
+    consumer: { counter, connectionId: bench.connectionId, count, deliveriesPerFrame: matching, lost: bench.lost },
     matching,
     setupMs: performance.now() - t0,
   };

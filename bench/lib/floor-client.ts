@@ -1,7 +1,7 @@
 /**
- * The floor consumer: a bare `ws` client that subscribes to ticker `codes` in SIMPLE format and
- * `JSON.parse`s every frame, counting each one. Used by the floor case and, paired round by round,
- * by the hub cases.
+ * The floor consumer: a bare `ws` client that subscribes to ticker `codes` in SIMPLE format (or
+ * `format`) and `JSON.parse`s every frame, counting each one. Used by the floor case and, paired
+ * round by round, by the hub cases.
  */
 import WebSocket from 'ws';
 import type { Counter } from './counter.js';
@@ -19,19 +19,20 @@ export async function openFloorClient(
   url: string,
   codes: readonly string[],
   counter: Counter,
+  format: 'SIMPLE' | 'DEFAULT' = 'SIMPLE',
 ): Promise<FloorClient> {
   const ws = new WebSocket(url, { perMessageDeflate: false });
   let sink = 0;
   ws.on('message', (data: Buffer) => {
-    const o = JSON.parse(data.toString()) as { tp?: number };
-    if (o.tp !== undefined) sink++;
+    const o = JSON.parse(data.toString()) as { tp?: number; trade_price?: number };
+    if ((o.tp ?? o.trade_price) !== undefined) sink++;
     counter.hit();
   });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
-  ws.send(JSON.stringify([{ ticket: 'bench-floor' }, { type: 'ticker', codes }, { format: 'SIMPLE' }]));
+  ws.send(JSON.stringify([{ ticket: 'bench-floor' }, { type: 'ticker', codes }, { format }]));
   const { connectionId } = await mock.call('waitSubscribed', { type: 'ticker', codes });
   return { ws, connectionId, parsed: () => sink };
 }

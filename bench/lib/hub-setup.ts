@@ -42,6 +42,8 @@ export interface ComponentSpec {
 
 export interface BenchHub {
   readonly hub: UpbitHub;
+  /** Deliveries the hub's sinks coalesced or dropped so far (0 on a hub without sinks): a `Consumer.lost`. */
+  lost(): number;
   /** The hub's public connection, as the mock numbers it (a flood `target`). */
   readonly connectionId: number;
   readonly components: ComponentRef[];
@@ -79,6 +81,10 @@ export async function openHub(
   if (settle) await quiet(hub);
   return {
     hub,
+    lost() {
+      const d = (hub.status() as { delivery?: { coalesced: number; dropped: number } }).delivery;
+      return d ? d.coalesced + d.dropped : 0;
+    },
     connectionId,
     components,
     async stop() {

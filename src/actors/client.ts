@@ -19,6 +19,13 @@
  * The pull model: `registerInterests(codes, types)` puts them in the hub's union as this client's
  * wishes; `getTicker` / `getOrderbook` / `getMultipleTickers` / `getTrades` read the hub's data
  * pool synchronously (undefined until a value arrived). See rest-side.ts.
+ *
+ * Garbage collection: a client nobody holds is cleaned up (the hub's FinalizationRegistry): its
+ * wishes leave the union. A subscription with a callback holds its client while it lives (the hub
+ * keeps calling your callback: that stream must not stop because you kept no reference); the
+ * `Subscription` a client hands out (a `HeldSubscription`) and its iterator hold the client too.
+ * So what is collected is a client with no live callback subscription that nothing else holds: one
+ * whose iterated subscriptions were dropped mid-way, or one that only registered interests.
  */
 import type {
   Announcement,
@@ -228,8 +235,58 @@ export class UpbitClient implements AsyncDisposable {
       onError: options.onError,
       policy: options.policy,
     });
-    sub.anchor(this);
-    return sub as unknown as Subscription<T>;
+    // A live callback subscription keeps its client (and so its stream) alive; see the header.
+    if (cb) sub.anchor(this);
+    return new HeldSubscription(sub as unknown as Subscription<T>, this);
+  }
+}
+
+/** The user's side of a client's subscription: delegates to the hub's handle and keeps the client alive. */
+class HeldSubscription<T> implements Subscription<T> {
+  readonly #sub: Subscription<T>;
+  readonly #client: UpbitClient;
+
+  constructor(sub: Subscription<T>, client: UpbitClient) {
+    this.#sub = sub;
+    this.#client = client;
+  }
+
+  get id() {
+    return this.#sub.id;
+  }
+  get componentId() {
+    return this.#sub.componentId;
+  }
+  get wish() {
+    return this.#sub.wish;
+  }
+  get status() {
+    return this.#sub.status;
+  }
+  get error() {
+    return this.#sub.error;
+  }
+  stats() {
+    return this.#sub.stats();
+  }
+  onStatus(fn: Parameters<Subscription<T>['onStatus']>[0]) {
+    return this.#sub.onStatus(fn);
+  }
+  onError(fn: (error: UpbitError) => void) {
+    return this.#sub.onError(fn);
+  }
+  unsubscribe() {
+    return this.#sub.unsubscribe();
+  }
+  /** The iterator holds the client too: `for await (const t of await client.subscribeX(...))` keeps it. */
+  [Symbol.asyncIterator](): AsyncIterator<Stamped<T>> & { readonly client: UpbitClient } {
+    const it = this.#sub[Symbol.asyncIterator]();
+    return {
+      client: this.#client,
+      next: (...args) => it.next(...args),
+      return: (value) => (it.return ? it.return(value) : Promise.resolve({ value, done: true })),
+      throw: (err) => (it.throw ? it.throw(err) : Promise.reject(err)),
+    };
   }
 }
 

@@ -114,7 +114,7 @@ export class SubscriptionHandle implements Subscription {
   readonly #errorListeners = new Set<(error: UpbitError) => void>();
   readonly #statusListeners = new Set<(status: SubscriptionStatus, info: StatusInfo) => void>();
   #route: RouteTarget & { codes: string[] };
-  /** Keeps its client alive while the user holds the subscription (see the hub's FinalizationRegistry). */
+  /** What this subscription keeps alive while it lives (a callback subscription: its client). */
   #anchor: unknown;
 
   constructor(owner: SubscriptionOwner, options: HandleOptions) {
@@ -139,10 +139,14 @@ export class SubscriptionHandle implements Subscription {
               return own?.(msg);
             },
       onError: (error) => this.reportError(error),
+      // `break` out of `for await` (the iterator's return()): the subscription ends, and the union
+      // shrinks when no one else wants its codes.
+      onReturn: () => owner.unsubscribe(this.id),
       keyOf: keyOf as (msg: Stamped<DataMessage>) => string,
       label: `${owner.id}/${options.id}`,
     });
-    this.#route = routeOf(options.wish, (m) => this.#sink.push(m), (code) => owner.snapshotDone(this.id, code));
+    const sink = this.#sink;
+    this.#route = routeOf(options.wish, (m) => sink.push(m), (code) => owner.snapshotDone(this.id, code));
   }
 
   get wish(): Wish {
@@ -202,7 +206,7 @@ export class SubscriptionHandle implements Subscription {
     this.#owner.componentError(error, this.#errorListeners.size > 0, this);
   }
 
-  /** @internal */
+  /** @internal while this subscription lives, `owner` (its client) is not collected. */
   anchor(owner: unknown): void {
     this.#anchor = owner;
   }
@@ -218,7 +222,10 @@ export class SubscriptionHandle implements Subscription {
     if (status === 'failed') this.#error = info.error;
     else if (status !== 'ended') this.#error = undefined;
     // Ended by itself or by its owner: what it was already given is still delivered, nothing more.
-    if (status === 'ended') this.#sink.finish();
+    if (status === 'ended') {
+      this.#sink.finish();
+      this.#anchor = undefined;
+    }
     if (status === this.#status && info.gapMs === undefined) return;
     this.#status = status;
     for (const fn of [...this.#statusListeners]) {

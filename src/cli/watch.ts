@@ -211,6 +211,9 @@ async function run(config: WatchConfig, io: CliIo, mock: MockUpbit | undefined):
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
   const timers: ReturnType<typeof setInterval>[] = [];
+  // The panels' subscriptions (each holds its client) live until stop(): a client nobody holds is
+  // cleaned up after garbage collection (hub.client).
+  const held: Subscription<unknown>[] = [];
   const onSignal = () => void stop();
   // A reader that went away (`upbit-ws watch ... | head`) ends the watch quietly.
   const onOutError = (err: NodeJS.ErrnoException) => {
@@ -227,6 +230,7 @@ async function run(config: WatchConfig, io: CliIo, mock: MockUpbit | undefined):
       io.out.off?.('error', onOutError);
       if (tty) screen.end();
       await hub.stop();
+      held.length = 0;
       await page?.close();
       await mock?.close();
       resolveDone(exitCode);
@@ -254,7 +258,10 @@ async function run(config: WatchConfig, io: CliIo, mock: MockUpbit | undefined):
   // An outage the hub is recovering from is a warning (the table shows the connection state); a
   // subscription that FAILED (retries exhausted, keys refused, the server refused it) ends the watch.
   const onError = { onError: (err: UpbitError) => (err instanceof UpbitConnectionError ? warn(err) : fail(err)) };
-  const watchStatus = (sub: Subscription<unknown>) => sub.onStatus((status, info) => status === 'failed' && info.error && fail(info.error));
+  const watchStatus = (sub: Subscription<unknown>) => {
+    held.push(sub);
+    sub.onStatus((status, info) => status === 'failed' && info.error && fail(info.error));
+  };
   try {
     watchStatus(await hub.client('ticker-board').subscribeTicker(config.codes, (t) => (board.onTicker(t), event('ticker')(t as never)), onError));
     if (config.trades) {

@@ -19,8 +19,8 @@ describe('gateway data', () => {
     const gw = await startTestGateway(sys);
     const [a, b] = await Promise.all([connectGateway({ servers: sys.nats.url }), connectGateway({ servers: sys.nats.url })]);
     const got: Record<string, Stamped<Ticker>[]> = { a: [], b: [] };
-    await a.client('a').subscribeTicker(['KRW-BTC'], (t) => got.a.push(t));
-    await b.client('b').subscribeTicker(['KRW-BTC', 'KRW-ETH'], (t) => got.b.push(t));
+    const subA = await a.client('a').subscribeTicker(['KRW-BTC'], (t) => got.a.push(t));
+    const subB = await b.client('b').subscribeTicker(['KRW-BTC', 'KRW-ETH'], (t) => got.b.push(t));
     await waitFor(() => JSON.stringify(openPublic(sys.mock)) === JSON.stringify([['ticker|KRW-BTC', 'ticker|KRW-ETH']]), { message: 'union' });
     const caughtUp = () =>
       got.a.at(-1)?.timestamp === sys.mock.ticker('KRW-BTC').timestamp &&
@@ -39,6 +39,7 @@ describe('gateway data', () => {
     // 20 BTC tickers + 20 ETH tickers, each published once although two consumers want BTC.
     expect(gw.metrics.published - published).toBe(newB.length);
     expect(newB).toHaveLength(40);
+    void [subA, subB]; // (held until here: a client nobody holds is cleaned up after garbage collection)
     await Promise.all([a.close(), b.close()]);
   });
 
@@ -48,8 +49,8 @@ describe('gateway data', () => {
     const conn = await connectGateway({ servers: sys.nats.url });
     const five: Stamped<Orderbook>[] = [];
     const fifteen: Stamped<Orderbook>[] = [];
-    await conn.client('five').subscribeOrderbook(['KRW-BTC'], (o) => five.push(o), { depth: 5 });
-    await conn.client('fifteen').subscribeOrderbook(['KRW-BTC'], (o) => fifteen.push(o), { depth: 15 });
+    const sub5 = await conn.client('five').subscribeOrderbook(['KRW-BTC'], (o) => five.push(o), { depth: 5 });
+    const sub15 = await conn.client('fifteen').subscribeOrderbook(['KRW-BTC'], (o) => fifteen.push(o), { depth: 15 });
     await waitFor(() => JSON.stringify(sys.mock.connections().filter((c) => !c.closed).map((c) => c.subscriptions.map((s) => (s as { codes?: string[] }).codes))) === '[[["KRW-BTC.15"]]]', {
       message: 'the gateway asking for the deepest book wanted',
     });
@@ -60,6 +61,7 @@ describe('gateway data', () => {
     const sum = (side: 'askSize' | 'bidSize') => b5.orderbookUnits.reduce((s, u) => s.plus(u[side]), new Decimal(0));
     expect(b5.totalAskSize.equals(sum('askSize'))).toBe(true);
     expect(b5.totalBidSize.equals(sum('bidSize'))).toBe(true);
+    void [sub5, sub15]; // (held until here: a client nobody holds is cleaned up after garbage collection)
     await conn.close();
   });
 
@@ -73,7 +75,7 @@ describe('gateway data', () => {
       callback: (_e, m) => void raw.push({ data: m.string(), epoch: m.headers?.get(HEADER.epoch), version: m.headers?.get(HEADER.version) }),
     });
     const trades: Stamped<Trade>[] = [];
-    await conn.client('t').subscribeTrade(['KRW-BTC'], (t) => trades.push(t));
+    const subT = await conn.client('t').subscribeTrade(['KRW-BTC'], (t) => trades.push(t));
     await waitFor(() => trades.length > 0 && raw.length > 0, { step: () => sys.mock.tick(), message: 'a trade' });
     const first = JSON.parse(raw[0].data) as Record<string, unknown>;
     expect(first.type).toBe('trade');
@@ -93,6 +95,7 @@ describe('gateway data', () => {
     sys.mock.tick();
     await waitFor(() => trades.length > n, { message: 'the next trade' });
     expect(trades.filter((x) => x.sequentialId === t.sequentialId)).toHaveLength(1);
+    void subT; // (held until here: a client nobody holds is cleaned up after garbage collection)
     await conn.close();
     await nc.close();
   });

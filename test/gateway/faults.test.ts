@@ -20,7 +20,7 @@ describe('gateway faults', () => {
     const conn = await connectGateway({ servers: sys.nats.url, leaseTtlMs: 1500 });
     const got: Ticker[] = [];
     const errors: UpbitError[] = [];
-    await conn.client('c').subscribeTicker(['KRW-BTC'], (t) => got.push(t), { onError: (e) => errors.push(e) });
+    const sub = await conn.client('c').subscribeTicker(['KRW-BTC'], (t) => got.push(t), { onError: (e) => errors.push(e) });
     await waitFor(() => got.length > 0, { message: 'receiving' });
     const epoch = got.at(-1)!.epoch;
     sys.mock.disconnectAll();
@@ -29,6 +29,7 @@ describe('gateway faults', () => {
     await waitFor(() => got.at(-1)!.epoch > epoch, { message: 'receiving again on a newer epoch', timeoutMs: 10_000 });
     expect(gw.health().public).toBe('open');
     expect(openPublic(sys.mock)).toEqual([['ticker|KRW-BTC']]);
+    void sub; // (held until here: a client nobody holds is cleaned up after garbage collection)
     await conn.close();
   });
 
@@ -39,13 +40,14 @@ describe('gateway faults', () => {
     const conn = await connectGateway({ servers: sys.nats.url, leaseTtlMs: 4000 });
     const got: Ticker[] = [];
     const errors: unknown[] = [];
-    await conn.client('c').subscribeTicker(['KRW-ETH'], (t) => got.push(t), { onError: (e) => errors.push(e) });
+    const sub = await conn.client('c').subscribeTicker(['KRW-ETH'], (t) => got.push(t), { onError: (e) => errors.push(e) });
     await waitFor(() => got.length > 0, { message: 'receiving' });
     await sys.nats.restart();
     const n = got.length;
     await waitFor(() => got.length > n + 5 && conn.status().nats === 'connected', { message: 'receiving after the restart', timeoutMs: 15_000 });
     expect(errors.some((e) => e instanceof UpbitConnectionError)).toBe(true); // told about the NATS outage
     expect(gw.isLeader()).toBe(true);
+    void sub; // (held until here: a client nobody holds is cleaned up after garbage collection)
     await conn.close();
   });
 
