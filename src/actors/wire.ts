@@ -65,14 +65,18 @@ export class Wire {
 
   /** The event for the connection; throws only for wishes that bypassed validation. */
   request(wishes: readonly OwnedWish[]): WireEvent {
-    this.body = this.bodyOf(wishes);
     if (wishes.length === 0) {
+      this.body = '';
       this.data = undefined;
       this.pairs = new Set();
       return { type: 'DISCONNECT' };
     }
+    // One encoding serves both: the body (ticket '-') for `changed`, the request with its ticket.
+    const request = encodeSubscription(wishes as unknown as Wish[], { ticket: '-', format: this.format });
+    this.body = stringifyRequest(request);
     const ticket = this.tickets.next();
-    const data = stringifyRequest(encodeSubscription(wishes as unknown as Wish[], { ticket: Tickets.text(ticket), format: this.format }));
+    request[0] = { ticket: Tickets.text(ticket) };
+    const data = stringifyRequest(request);
     this.data = data;
     this.ticket = ticket;
     this.pairs = new Set(wishes.flatMap(pairKeys));

@@ -396,8 +396,10 @@ export const subscriptionMachine = setup({
     flushing: {
       always: [
         { guard: not('isOnline'), target: 'idle' },
-        { guard: and(['isDirty', 'unionChanged', 'hasBudget']), actions: ['takeSlot', { type: 'sendRequest', params: requestParams }, 'markSent'] },
-        { guard: and(['isDirty', 'unionChanged']), target: 'throttled' },
+        // Budget first: comparing the union with what was sent costs O(union), so it is done once,
+        // and only when a request could go now (out of budget, the next flush decides).
+        { guard: and(['isDirty', 'hasBudget', 'unionChanged']), actions: ['takeSlot', { type: 'sendRequest', params: requestParams }, 'markSent'] },
+        { guard: and(['isDirty', not('hasBudget')]), target: 'throttled' },
         { guard: 'isDirty', actions: ['clearDirty', 'wireCurrent'] },
         { guard: and(['repairWanted', 'hasBudget']), actions: ['takeSlot', { type: 'listSubscriptions', params: ({ context }) => ({ epoch: context.epoch ?? -1 }) }, 'markListed'] },
         { guard: 'repairWanted', target: 'throttled' },
