@@ -5,6 +5,7 @@
  *   blame.ts     who an Upbit error frame concerns
  *   failures.ts  how connection trouble becomes errors people can act on, and who hears them
  *   slots.ts     real logic for the machines' slots (JWT, token vault, connection inputs)
+ *   hub-api.ts   the options (each with its default), status, metrics and the `UpbitHub` interface
  *   rest-side.ts the REST side: one rate limiter (message budget, connects, REST), snapshots,
  *                known markets, the pull model's data pool, private reconciliation
  *
@@ -19,14 +20,12 @@
  * The control path is XState all the way: component actor → registerWishes → subscription
  * registry (union, pending window, rate limit) → sendRequest → Wire.request → connection SEND.
  */
-import { createActor, enqueueActions, type Actor, type ActorOptions, type AnyActorLogic, type InspectionEvent, type Observer } from 'xstate';
+import { createActor, enqueueActions, type Actor, type AnyActorLogic } from 'xstate';
 import { componentMachine, type RegisterWishesParams } from '../machines/component.machine.js';
 import { componentActorId, componentsMachine, shardMachine } from '../machines/components.machine.js';
-import { connectionMachine, type ConnectionInput } from '../machines/connection.machine.js';
-import type { TokenResult } from '../machines/jwt.machine.js';
+import { connectionMachine } from '../machines/connection.machine.js';
 import { subscriptionMachine } from '../machines/subscription.machine.js';
 import { supervisorMachine, type Health } from '../machines/supervisor.machine.js';
-import type { RecoveryInput } from '../machines/recovery.machine.js';
 import type { FailureInfo } from '../machines/types.js';
 import {
   Credentials,
@@ -36,155 +35,23 @@ import {
   UpbitError,
   UpbitStoppedError,
   UpbitUsageError,
-  type CredentialsInput,
-  type Format,
-  type JwtAlgorithm,
-  type LimiterOptions,
 } from '../io/index.js';
 import { Blame } from './blame.js';
 import { UpbitClient } from './client.js';
-import { Component, type ComponentHost, type ComponentRef } from './component.js';
+import { Component, type ComponentHost } from './component.js';
 import { Outages } from './failures.js';
-import { Router, type ConnectionName, type RouteTarget, type RouterMetrics } from './router.js';
+import { Router, type ConnectionName, type RouteTarget } from './router.js';
 import { socketLogic } from './socket.js';
 import { redactInspection } from './inspect.js';
-import { createRestSide, type MarketsOptions, type ReconcileOptions, type RestSide } from './rest-side.js';
-import type { DataPoolOptions } from './pool.js';
+import { createRestSide } from './rest-side.js';
 import { RATE_MARGIN, TokenVault, connectionInput, jwtLogic } from './slots.js';
-import type { HandleOptions, SubscriptionHandle, SubscriptionStats } from './subscription.js';
+import type { SubscriptionHandle, SubscriptionStats } from './subscription.js';
 import { Levels, Tickets, Wire } from './wire.js';
-import type { HealthThresholds, HubHealth } from './health.js';
-import type { Logger } from './logging.js';
-import { Observability, type HubStats } from './observe.js';
-import type WebSocket from 'ws';
+import { Observability } from './observe.js';
 
-export interface UpbitHubOptions {
-  /** Public WebSocket. @default 'wss://api.upbit.com/websocket/v1' */
-  url?: string;
-  /** Private WebSocket (myOrder, myAsset, announcement). @default 'wss://api.upbit.com/websocket/v1/private' */
-  privateUrl?: string;
-  /**
-   * REST origin (snapshots, the market list, private reconciliation). @default derived from `url`:
-   * `wss://api.upbit.com/...` → `https://api.upbit.com`, `ws://127.0.0.1:P/...` → `http://127.0.0.1:P`
-   */
-  restUrl?: string;
-  /**
-   * The hub's ONE rate limiter (REST groups, WebSocket connects and messages): Upbit's numbers
-   * (`UPBIT_LIMITS`) unless overridden, e.g. `{ limits: { ticker: 5 } }`. `marginMs` @default 100
-   */
-  limits?: Omit<LimiterOptions, 'clock'>;
-  /** Known markets: unlisted codes are refused (UNKNOWN_MARKET). `false` turns the check off. */
-  markets?: false | MarketsOptions;
-  /** The pull model's data pool (history per key). */
-  pull?: DataPoolOptions;
-  /** Private reconciliation through REST (needs `credentials`; off with `getToken()` only). `false` turns it off. */
-  reconcile?: false | ReconcileOptions;
-  /** The `fetch` every REST call uses (a proxy, or tests). @default globalThis.fetch */
-  fetch?: typeof fetch;
-  /** API keys: a fresh JWT (HS512 unless `jwtAlgorithm`) is signed for every private connect. */
-  credentials?: CredentialsInput;
-  /**
-   * Or your own token source, asked once per private connect (see `tokenReuse`). Reject with
-   * `UnauthorizedError` for a fatal refusal; any other rejection (its message reaches the private
-   * subscribers) is retried with backoff. A token the server refuses asks again, twice, before the
-   * private connection fails.
-   */
-  getToken?: () => Promise<string | TokenResult>;
-  /** `getToken()` must settle within this many ms. @default 10_000 */
-  tokenTimeout?: number;
-  /**
-   * Whether a `getToken()` token may serve several connects. Upbit tokens carry a one-time nonce,
-   * so by default every private connect asks `getToken()` again. Set true only for tokens your
-   * gateway accepts repeatedly; they are then cached and renewed at 80 % of their lifetime.
-   * @default false
-   */
-  tokenReuse?: boolean;
-  /** @default 'HS512' */
-  jwtAlgorithm?: JwtAlgorithm;
-  /** Wire format. SIMPLE frames are about 40 % smaller. @default 'SIMPLE' */
-  format?: Format;
-  /** Timers for every machine (pass a `SimulatedClock` in tests). @default real timers */
-  clock?: ActorOptions<AnyActorLogic>['clock'];
-  /** Wall clock in ms, for token expiry and outage gaps. @default Date.now */
-  now?: () => number;
-  /** Inspection observer: `createOfflineInspector().inspect`, or @statelyai/inspect's `inspector.inspect`. */
-  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
-  /** Offer permessage-deflate. @default true */
-  perMessageDeflate?: boolean;
-  /** WebSocket class. @default the `ws` package */
-  WebSocket?: typeof WebSocket;
-  /** Connection timers (keepaliveInterval, pongTimeout, stallTimeout, ...) and backoff. `stallTimeout` applies to the public connection only (private streams are legitimately quiet). */
-  connection?: Omit<ConnectionInput, 'url' | 'name' | 'notifyParent' | 'initialEpoch' | 'recovery'>;
-  recovery?: RecoveryInput;
-  /** Coalescing window for subscription changes (0..100 ms). @default 100 */
-  pendingWindow?: number;
-  /** Delivery: the slow-callback budget (ms) and, for tests, the scheduler and clock of every sink. */
-  delivery?: HandleOptions['sink'];
-  /** Lifecycle logs (pino-compatible: `debug/info/warn/error(object, message)`); secrets redacted. @default silent */
-  logger?: Logger;
-  /** Health thresholds (see HealthThresholds). @default { downUnhealthyMs: 30_000, shedDegraded: 0.01, shedWindowMs: 60_000, intervalMs: 1_000 } */
-  health?: HealthThresholds;
-  /** Prometheus: add a `subscription` label to the delivery metrics (more series). @default false */
-  metricsPerSubscription?: boolean;
-}
+import type { HubInternals, HubMetrics, HubStatus, UpbitHub, UpbitHubOptions } from './hub-api.js';
+export type { HubInternals, HubMetrics, HubStatus, UpbitHub, UpbitHubOptions };
 
-export interface HubStatus {
-  /** `stopped` after `hub.stop()`. */
-  state: 'running' | 'stopped';
-  public: Health;
-  private: Health;
-  epochs: Record<ConnectionName, number>;
-  components: number;
-  /** Delivery totals of every subscription. */
-  delivery: SubscriptionStats;
-  metrics: HubMetrics;
-}
-
-export interface HubMetrics extends RouterMetrics {
-  frames: number;
-  bytes: number;
-  decodeErrors: number;
-  serverErrors: number;
-  requestsSent: Record<ConnectionName, number>;
-}
-
-export interface UpbitHub extends AsyncDisposable {
-  /** A new component actor in the hub's tree (names are unique among live components). */
-  spawnComponent(id: string): ComponentRef;
-  /** A friendly facade over a new component actor. */
-  client(id: string): UpbitClient;
-  status(): HubStatus;
-  /**
-   * Errors nobody else listens to: decode errors, error frames nobody's wish explains, and errors of
-   * components without error listeners (with the component and subscription they concern).
-   */
-  onError(fn: (error: UpbitError, componentId?: string, subscriptionId?: string) => void): () => void;
-  /** Leave `failed`: failed connections try again, and their subscriptions go back to pending. */
-  retry(): void;
-  /** The last request sent on each connection (for debugging and tests). */
-  lastRequest(conn: ConnectionName): string | undefined;
-  /** Stop everything: components, connections, timers. Idempotent. */
-  stop(): Promise<void>;
-  /** The verdict: healthy, degraded or unhealthy, with reasons a person can act on. */
-  health(): HubHealth;
-  /** Health changes (status or reasons); returns the unsubscribe function. */
-  on(event: 'health', fn: (health: HubHealth) => void): () => void;
-  /** Per connection (uptime, messages, bytes, rates, delay p50/p99, ...) and per component/subscription delivery. */
-  stats(): HubStats;
-  /** Everything as Prometheus text exposition (one prom-client registry per hub). */
-  prometheus(): Promise<string>;
-}
-
-/** What tests and the inspector reach; never part of the public API (src/index.ts does not export it). */
-export interface HubInternals {
-  supervisor: Actor<typeof supervisorMachine>;
-  router: Router;
-  blame: Record<ConnectionName, Blame>;
-  wire: Record<ConnectionName, Wire>;
-  /** The live components (the inspector shows each one's wishes beside the wire set). */
-  components: () => Iterable<Component>;
-  rest: RestSide;
-}
 const internals = new WeakMap<UpbitHub, HubInternals>();
 export function hubInternals(hub: UpbitHub): HubInternals {
   const i = internals.get(hub);
