@@ -5,7 +5,7 @@
  *    blocks are examples, not links. Relative links point at files that exist inside the repository;
  *  - README's CLI reference is the text of `upbit-ws <command> --help` (src/cli/usage.ts);
  *  - README's configuration table has a row for every option of `createUpbitHub` (read from the
- *    `UpbitHubOptions` interface in src/actors/hub.ts), its error table one for every error code.
+ *    `UpbitHubOptions` interface in src/actors/hub-api.ts), its error table one for every error code.
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -87,7 +87,7 @@ describe('README reference sections', () => {
   });
 
   it('the configuration table has every option of createUpbitHub', () => {
-    const hub = readFileSync(join(ROOT, 'src/actors/hub.ts'), 'utf8');
+    const hub = readFileSync(join(ROOT, 'src/actors/hub-api.ts'), 'utf8');
     const body = hub.slice(hub.indexOf('export interface UpbitHubOptions {'), hub.indexOf('\n}\n', hub.indexOf('export interface UpbitHubOptions {')));
     const options = [...body.matchAll(/^ {2}([A-Za-z]+)\?:/gm)].map((m) => m[1]);
     expect(options.length).toBeGreaterThan(15);
