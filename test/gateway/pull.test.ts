@@ -8,6 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { connectGateway } from '../../src/gateway/index.js';
 import { Decimal, UpbitRateLimitError, UpbitRestError, UpbitStoppedError, type Ticker } from '../../src/io/index.js';
 import type { Stamped } from '../../src/index.js';
+import { encodeRestList } from '../../src/gateway/rest.js';
+import { decodeRestList } from '../../src/io/rest-decode.js';
+import { REST_TICKER } from '../../src/io/rest-fields.js';
+import type { RestTicker } from '../../src/io/index.js';
 import { openPublic, startBackends, startTestGateway, waitFor } from './helpers.js';
 
 /** A REST event with every Decimal as its digits (so `toEqual` compares digits, not doubles). */
@@ -41,6 +45,13 @@ describe('gateway snapshots and pull reads', () => {
     const candles = await client.getCandles('1m', 'KRW-BTC', { count: 4 });
     expect(candles.length).toBeGreaterThan(0);
     expect(digits(candles)).toEqual(digits(await local.getCandles('1m', 'KRW-BTC', { count: 4 })));
+
+    // The wire format keeps digits no double holds (what crossed NATS above is this encoding).
+    const huge = { ...tickers[0]!, tradePrice: new Decimal('12345678901234567890.123456789'), changeRate: new Decimal('0.00000001') };
+    const back = decodeRestList<RestTicker>(JSON.stringify(encodeRestList([huge], REST_TICKER)), REST_TICKER)[0]!;
+    expect(back.tradePrice.toFixed()).toBe('12345678901234567890.123456789');
+    expect(back.changeRate.toFixed()).toBe('0.00000001');
+    expect(digits(back)).toEqual(digits(huge));
 
     await local.cleanup();
     await conn.close();
