@@ -82,8 +82,14 @@ export type Callback<T> = (event: Stamped<T>) => unknown;
 /** Hooks the hub gives each client: dropped clients are cleaned up after garbage collection. */
 export interface ClientHooks {
   created(client: UpbitClient, component: Component): void;
-  /** The hub's REST side: snapshots, interests, the data pool. */
-  data?: Pick<RestSide, 'rest' | 'pool' | 'snapshot' | 'registerInterests' | 'unregisterInterests'>;
+  /** The hub's REST side: snapshots, interests, the data pool (a gateway consumer's speaks NATS). */
+  data?: ClientData;
+}
+
+/** What a client's snapshots and pull reads need: the hub's RestSide has it, so does a gateway consumer. */
+export interface ClientData extends Pick<RestSide, 'snapshot' | 'registerInterests' | 'unregisterInterests'> {
+  readonly rest: Pick<RestSide['rest'], 'tickers' | 'orderbooks' | 'trades' | 'tradesIter' | 'candles' | 'candlesIter'>;
+  readonly pool: Pick<RestSide['pool'], 'ticker' | 'orderbook' | 'tickers' | 'trades'>;
 }
 
 export class UpbitClient implements AsyncDisposable {

@@ -28,9 +28,10 @@
  * subscription failed (UpbitConflictError for a level held by another subscription, ...) or NATS
  * refuses the subject (UnauthorizedError). Errors go to the subscription concerned.
  *
- * Extension point (issue 9): snapshots and pull reads. `makeClient` below is the one place a
- * client is built; a read source for them (JetStream's last message per subject, `reader.latest()`
- * or `jsm.streams.getMessage(stream, { last_by_subj })`) plugs in there once the hub's facade has them.
+ * Snapshots and pull reads (issue 9's facade): `makeClient` gives each client a data side that
+ * speaks NATS (pull.ts): snapshots are request/reply on `upbit.gw.rest`, answered by the leader's
+ * hub (rest.ts); interests are wishes in this process's lease, read through the same subject
+ * readers into a DataPool of this process, fed by the Router's `tap`.
  */
 import { createActor, type InspectionEvent, type Observer, type Actor, type AnyActorLogic } from 'xstate';
 import { connect, type NodeConnectionOptions } from '@nats-io/transport-node';
@@ -45,7 +46,10 @@ import type { HandleOptions, SubscriptionHandle, SubscriptionStats } from '../ac
 import { componentMachine, type RegisterWishesParams } from '../machines/component.machine.js';
 import { componentActorId, componentsMachine, shardMachine } from '../machines/components.machine.js';
 import { gatewayConsumerMachine } from '../machines/gateway.machine.js';
+import type { DataPoolOptions } from '../actors/pool.js';
 import { toUpbitError } from './errors.js';
+import { createConsumerData } from './pull.js';
+import { restOverNats } from './rest.js';
 import { hubWish, wishKey } from './proxies.js';
 import { Readers, type Event, type ReaderHost } from './reader.js';
 import {
@@ -81,6 +85,10 @@ export interface ConnectGatewayOptions extends NodeConnectionOptions {
   delivery?: HandleOptions['sink'];
   /** Wall clock in ms, for outage gaps. @default Date.now */
   now?: () => number;
+  /** How long a snapshot waits for the gateway's answer (its hub may page and wait for its rate limiter). @default 30000 */
+  restTimeoutMs?: number;
+  /** The pull model's pool in this process (history kept per key). */
+  pull?: DataPoolOptions;
 }
 
 export interface GatewayStatus {
@@ -117,6 +125,8 @@ export async function connectGateway(options: ConnectGatewayOptions): Promise<Ga
     inspect: observer,
     delivery,
     now = Date.now,
+    restTimeoutMs = 30_000,
+    pull,
     ...natsOptions
   } = options;
   const heartbeatMs = hb ?? Math.floor(leaseTtlMs / 3);
@@ -218,6 +228,7 @@ export async function connectGateway(options: ConnectGatewayOptions): Promise<Ga
   const leaseWishes = (): Wish[] => {
     const byKey = new Map<string, Wish>();
     for (const list of wishesOf.values()) for (const w of list) byKey.set(wishKey(w), w);
+    for (const w of consumerData.interestWishes()) byKey.set(wishKey(w), w);
     return [...byKey.values()];
   };
   function register(componentId: string, wishes: RegisterWishesParams['wishes']) {
@@ -310,6 +321,7 @@ export async function connectGateway(options: ConnectGatewayOptions): Promise<Ga
       : new UpbitConnectionError(`could not read ${subject} from the gateway's stream: ${text}`, cause);
     failWhere((s) => users.has(s), error);
   });
+  const consumerData = createConsumerData({ rest: restOverNats(nc, restTimeoutMs), router, readers, account, heartbeat, pull });
 
   // (5) what the gateway tells this process, and the NATS link
   const natsSubs: NatsSubscription[] = [
@@ -367,12 +379,14 @@ export async function connectGateway(options: ConnectGatewayOptions): Promise<Ga
       components.delete(component.id);
       for (const side of SIDES) awaiting[side].delete(component);
       supervisor.send({ type: 'RELEASE', id: component.id });
+      // A pull-only client has no subscriptions to end: its interests leave the union here.
+      if (consumerData.componentRemoved(component.id)) void heartbeat();
     },
   };
   const finalizer = new FinalizationRegistry<Component>((c) => void c.stop());
-  /** The one place a client is built (see the header: issue 9's reads plug in here). */
+  /** The one place a client is built: snapshots and pull reads through `consumerData` (pull.ts). */
   const makeClient = (component: Component) =>
-    new UpbitClient(component, { created: (client, c) => finalizer.register(client, c, c) });
+    new UpbitClient(component, { created: (client, c) => finalizer.register(client, c, c), data: consumerData.data });
 
   let closing: Promise<void> | undefined;
   const connection: GatewayConnection = {
@@ -412,6 +426,7 @@ export async function connectGateway(options: ConnectGatewayOptions): Promise<Ga
         for (const c of [...components.values()]) await c.stop();
         closed = true;
         clearInterval(hbTimer);
+        consumerData.stop();
         readers.stop();
         nc.publish(CONTROL.leave, enc.encode(JSON.stringify({ consumer: consumerId })));
         for (const s of natsSubs) s.unsubscribe();

@@ -21,6 +21,7 @@ import { jetstreamManager, DiscardPolicy, RetentionPolicy, StorageType, type Jet
 import { Kvm } from '@nats-io/kv';
 import { createUpbitHub, encodeEvent, type DataMessage, type UpbitError, type UpbitHub, type UpbitHubOptions, type Wish } from '../index.js';
 import { LeaderLease, type LeaseOptions } from './lease.js';
+import { serveRest } from './rest.js';
 import { Owners, Proxy, RemoteConsumers, checkWishes } from './proxies.js';
 import {
   CONTROL,
@@ -240,6 +241,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
       },
     }),
+    // Snapshots for consumers, through the leader hub's one rate limiter (rest.ts).
+    serveRest(nc, () => hub, report),
   ];
 
   // (3) the leader lease
