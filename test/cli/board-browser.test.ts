@@ -8,32 +8,20 @@
  *    update as the mock market moves.
  * `.ci/run` installs chromium; outside CI the test is skipped (with a message) when it is absent.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { browserTestsRun, useBrowser } from './chromium.js';
 import { startWatch } from '../../src/cli/watch.js';
 import type { CliIo } from '../../src/cli/main.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available && !process.env.CI) console.warn(`skipping the board browser test: ${CHROMIUM} is absent (apt-get install -y chromium)`);
 
-describe.skipIf(!available && !process.env.CI)('health, metrics, statecharts and the price board in Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    if (!available) throw new Error(`${CHROMIUM} is missing: .ci/run must install chromium`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-  });
-  afterAll(() => browser?.close());
+describe.skipIf(!browserTestsRun('the board browser test'))('health, metrics, statecharts and the price board in Chromium', () => {
+  const browser = useBrowser();
 
   const watch = async () => {
     const io: CliIo = { out: { write: () => true }, err: () => {}, env: {}, signals: false };
     const w = await startWatch({ codes: ['KRW-BTC', 'KRW-ETH'], orderbook: false, trades: false, private: false, mock: { rate: 5 }, inspect: true, plain: 'events' }, io);
     onTestFinished(() => w.stop());
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     onTestFinished(() => page.close());
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));

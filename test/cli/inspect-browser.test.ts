@@ -5,28 +5,14 @@
  * screen, then the reconnect changes it back. `.ci/run` installs chromium; outside CI the test is
  * skipped (with a message) only when the binary is absent.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { browserTestsRun, useBrowser } from './chromium.js';
 import { startWatch } from '../../src/cli/watch.js';
 import type { CliIo } from '../../src/cli/main.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available && !process.env.CI) {
-  console.warn(`skipping the inspector browser test: ${CHROMIUM} is absent (apt-get install -y chromium)`);
-}
 
-describe.skipIf(!available && !process.env.CI)('the inspector page in Chromium', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    if (!available) throw new Error(`${CHROMIUM} is missing: .ci/run must install chromium`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-  });
-  afterAll(() => browser?.close());
+describe.skipIf(!browserTestsRun('the inspector browser test'))('the inspector page in Chromium', () => {
+  const browser = useBrowser();
 
   it('renders the live actor tree and shows a forced disconnect', async () => {
     const io: CliIo = { out: { write: () => true }, err: () => {}, env: {}, signals: false };
@@ -35,7 +21,7 @@ describe.skipIf(!available && !process.env.CI)('the inspector page in Chromium',
       io,
     );
     onTestFinished(() => w.stop());
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     onTestFinished(() => page.close());
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
