@@ -41,8 +41,20 @@ function digitCount(w: number): number {
   return w < 1e3 ? (w < 10 ? 1 : w < 100 ? 2 : 3) : w < 1e5 ? (w < 1e4 ? 4 : 5) : w < 1e6 ? 6 : 7;
 }
 
+/** The index past the number at `start`, at most `end`: its characters are digits, `.`, `e`, `E`, `+` and `-`. */
+function numberEnd(src: string, start: number, end: number): number {
+  let i = start;
+  for (; i < end; i++) {
+    const c = src.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45)) break;
+  }
+  return i;
+}
+
 /**
- * The exact Decimal of the JSON number `src.slice(start, end)`.
+ * The exact Decimal of the JSON number `src.slice(start, end)`. `end` may also lie past the number
+ * (the views pass the text's length): the number then ends at the first character that cannot
+ * continue it (`,`, `}`, `]`).
  *
  * Fast path, one pass, for what Upbit sends (no exponent, at most 15 integer and 21 fraction
  * digits): decimal.js's words are aligned on the decimal point (a word ends at every power of ten
@@ -65,7 +77,7 @@ export function decimalAt(src: string, start: number, end: number): Decimal {
     c = src.charCodeAt(++i);
   }
   const nInt = i - intStart;
-  if (nInt > 15) return decimalGeneral(src, start, end);
+  if (nInt > 15) return decimalGeneral(src, start, numberEnd(src, i, end));
   // fraction words f0 f1 f2: powers 10⁻¹…10⁻⁷, 10⁻⁸…10⁻¹⁴, 10⁻¹⁵…10⁻²¹
   let f0 = 0;
   let f1 = 0;
@@ -81,7 +93,7 @@ export function decimalAt(src: string, start: number, end: number): Decimal {
         if (nf === 0) f0 = word;
         else if (nf === 1) f1 = word;
         else if (nf === 2) f2 = word;
-        else return decimalGeneral(src, start, end);
+        else return decimalGeneral(src, start, numberEnd(src, i, end));
         nf++;
         word = 0;
         count = 0;
@@ -93,11 +105,11 @@ export function decimalAt(src: string, start: number, end: number): Decimal {
       if (nf === 0) f0 = word;
       else if (nf === 1) f1 = word;
       else if (nf === 2) f2 = word;
-      else return decimalGeneral(src, start, end);
+      else return decimalGeneral(src, start, numberEnd(src, i, end));
       nf++;
     }
   }
-  if (i < end) return decimalGeneral(src, start, end); // an exponent
+  if (i < end && (c === 101 || c === 69)) return decimalGeneral(src, start, numberEnd(src, i, end)); // an exponent
   // trailing zero fraction words carry nothing
   if (nf === 3 && f2 === 0) nf = 2;
   if (nf === 2 && f1 === 0) nf = 1;
