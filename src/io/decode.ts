@@ -195,6 +195,19 @@ export function decodeFrame(frame: string | Uint8Array): UpbitMessage[] {
   return out;
 }
 
+/**
+ * `decodeFrame` into `out` (emptied first; left empty when it throws), for a caller that decodes
+ * frame after frame and reads each frame's messages before the next: one array for all of them.
+ */
+export function decodeFrameInto(frame: string | Uint8Array, out: UpbitMessage[]): UpbitMessage[] {
+  if (decodeFast(frame, out) !== undefined) return out;
+  out.length = 0;
+  const walked = decodeFrameWalk(frame);
+  learnFrom(frame);
+  for (let i = 0; i < walked.length; i++) out.push(walked[i]);
+  return out;
+}
+
 /** The reference decoder: the validating byte walk alone, no templates (also the differential tests' oracle). */
 export function decodeFrameWalk(frame: string | Uint8Array): UpbitMessage[] {
   state.problem = undefined;

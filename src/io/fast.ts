@@ -124,9 +124,10 @@ function textOf(frame: string | Uint8Array): string {
 
 /**
  * The messages of `frame` if every object in it matches a template, else undefined (the caller
- * then runs the walk). Never throws.
+ * then runs the walk). They are pushed onto `out` (emptied first) when given, else onto a new
+ * array. Never throws.
  */
-export function decodeFast(frame: string | Uint8Array): UpbitMessage[] | undefined {
+export function decodeFast(frame: string | Uint8Array, out?: UpbitMessage[]): UpbitMessage[] | undefined {
   try {
     const text = textOf(frame);
     const n = text.length;
@@ -135,23 +136,28 @@ export function decodeFast(frame: string | Uint8Array): UpbitMessage[] | undefin
       const m = matchObject(text, 0);
       if (m !== undefined && objectEnd === n) {
         fastStats.hits++;
-        return [m];
+        if (out === undefined) return [m];
+        out.length = 0;
+        out.push(m);
+        return out;
       }
     } else if (c === 91 && n > 2) {
-      const out: UpbitMessage[] = [];
+      const list = out ?? [];
+      list.length = 0;
       for (let i = 1; ; ) {
         if (text.charCodeAt(i) !== 123) break;
         const m = matchObject(text, i);
         if (m === undefined) break;
-        out.push(m);
+        list.push(m);
         i = objectEnd;
         const d = text.charCodeAt(i);
         if (d === 44) i++;
         else if (d === 93 && i === n - 1) {
           fastStats.hits++;
-          return out;
+          return list;
         } else break;
       }
+      list.length = 0;
     }
   } catch {
     // a bug here must not change what users see: the walk decides
