@@ -8,8 +8,10 @@
  * `compile` turns a layout into a `Template`: a sticky RegExp that accepts exactly the objects with
  * those keys, in that order, with no whitespace, no escapes, only printable ASCII, and every value
  * in the strict JSON grammar of its row's kind, i.e. the objects that the walk would decode without
- * a problem and with exactly these spans. `spansOf` then finds the value spans of a matched object
- * with a few `indexOf`s (the regex proved the structure, so keys are skipped by their known length).
+ * a problem and with exactly these spans. Each template also gets generated straight-line code
+ * (`spansCode`) that finds the value starts of a matched object with one `indexOf` per value (the
+ * regex proved the structure, so keys are skipped by their known length) and puts them where the
+ * object's view (view.ts) is built from.
  *
  * Why the regex engine: V8 compiles it to native code, which checks a ~1 KB frame about twice as
  * fast as the byte walk. Mismatch cost: the pattern is a concatenation of literals and value

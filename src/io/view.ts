@@ -3,11 +3,14 @@
  *
  * How to read this file: `planFor(table)` compiles a field table (fields.ts) once into a `Plan`: an
  * open-addressing key table that maps both the DEFAULT and the SIMPLE key of every row to the row,
- * per-row kinds for the walk's type checks (fill.ts), and the message class `View`. A view
- * keeps the frame (its text; its bytes when it is not ASCII) and the value spans the scanner found
- * in private fields. The routing keys (`type`, `code`, `streamType`) are plain own properties;
- * every other field is a prototype getter that turns its span into a value on first read and
- * caches it.
+ * per-row kinds for the walk's type checks (fill.ts), and the message class `View` (`makeView`).
+ * A view is one object: the frame (its text; its bytes when it is not ASCII) and one private field
+ * per row holding where that row's value starts in the frame (0: absent). The routing keys (`type`,
+ * `code`, `streamType`) are plain own properties; every other field is a prototype getter that
+ * reads its value from the start on first read (`readAt`: the value's end is found there) and
+ * keeps it in the same field. The scanners (fill.ts, template.ts) write an object's value starts
+ * into the shared scratch `SLOTS` and build its view at once, so a message costs one object (and
+ * one per list element), the frame's text, and what its reader asks for.
  */
 import { decimalAt } from './decimal.js';
 import type { Kind, Row, Table } from './fields.js';
