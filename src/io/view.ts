@@ -167,6 +167,12 @@ function valueEndBytes(src: Buffer, i: number): number {
   }
 }
 
+/** The decimal (or null) starting at `vs`: the commonest read, without `readAt`'s dispatch. */
+function readDecimal(src: Source, vs: number): unknown {
+  if (typeof src !== 'string' || src.charCodeAt(vs) === 110) return readAt(src, vs, K_DECIMAL, undefined);
+  return decimalAt(src, vs, src.length); // it stops where the number does
+}
+
 /** The value of kind `k` starting at `vs` (never 0: absent rows read as null before this). */
 export function readAt(src: Source, vs: number, k: number, values: readonly string[] | undefined): unknown {
   if (typeof src !== 'string') {
@@ -377,7 +383,9 @@ function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: numbe
       getters.push(
         k === K_INTEGER || k === K_BOOLEAN
           ? `get ${row.name}() { const v = this.${f}; return v === 0 ? null : R(this.#s, v, ${k}, undefined); }`
-          : `get ${row.name}() { const v = this.${f}; if (typeof v !== 'number') return v; return v === 0 ? null : (this.${f} = R(this.#s, v, ${k}, V[${i}])); }`,
+          : k === K_DECIMAL
+            ? `get ${row.name}() { const v = this.${f}; if (typeof v !== 'number') return v; return v === 0 ? null : (this.${f} = D(this.#s, v)); }`
+            : `get ${row.name}() { const v = this.${f}; if (typeof v !== 'number') return v; return v === 0 ? null : (this.${f} = R(this.#s, v, ${k}, V[${i}])); }`,
       );
     }
   });
@@ -403,7 +411,7 @@ function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: numbe
     }
     return out;
   };
-  const View = new Function('LazyView', 'S', 'E', 'L', 'R', 'N', 'C', 'V', 'J', body)(LazyView, SLOTS, ENDS, LISTS, readAt, readEnum, readCode, plan.values, toJSON) as Plan['View'];
+  const View = new Function('LazyView', 'S', 'E', 'L', 'R', 'D', 'N', 'C', 'V', 'J', body)(LazyView, SLOTS, ENDS, LISTS, readAt, readDecimal, readEnum, readCode, plan.values, toJSON) as Plan['View'];
   const proto = View.prototype as object;
   for (const name of Object.getOwnPropertyNames(proto)) {
     const d = Object.getOwnPropertyDescriptor(proto, name)!;
