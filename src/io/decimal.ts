@@ -41,14 +41,27 @@ function digitCount(w: number): number {
   return w < 1e3 ? (w < 10 ? 1 : w < 100 ? 2 : 3) : w < 1e5 ? (w < 1e4 ? 4 : 5) : w < 1e6 ? 6 : 7;
 }
 
+/** The index past the number at `start`, at most `end`: its characters are digits, `.`, `e`, `E`, `+` and `-`. */
+function numberEnd(src: string, start: number, end: number): number {
+  let i = start;
+  for (; i < end; i++) {
+    const c = src.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45)) break;
+  }
+  return i;
+}
+
 /**
- * The exact Decimal of the JSON number `src.slice(start, end)`.
+ * The exact Decimal of the JSON number `src.slice(start, end)`. `end` may also lie past the number
+ * (the views pass the text's length): the number then ends at the first character that cannot
+ * continue it (`,`, `}`, `]`).
  *
- * Fast path, one pass, for what Upbit sends (no exponent, at most 15 integer and 21 fraction
- * digits): decimal.js's words are aligned on the decimal point (a word ends at every power of ten
- * that is a multiple of 7), so the integer part is read as one exact integer (< 10¹⁵ < 2⁵³) and
- * cut into words from the right, and the fraction is cut into 7-digit words from the point.
- * Leading and trailing zero words are then dropped. Anything else takes the general path.
+ * Fast path for what Upbit sends (no exponent, at most 21 integer and 21 fraction digits):
+ * decimal.js's words are aligned on the decimal point (a word ends at every power of ten that is a
+ * multiple of 7), so once the integer part's length is known its first word holds (length mod 7)
+ * digits and every later word 7, and the fraction is cut into 7-digit words from the point: every
+ * word is read as a small integer, no double arithmetic. Leading and trailing zero words are then
+ * dropped. Anything else takes the general path.
  */
 export function decimalAt(src: string, start: number, end: number): Decimal {
   let i = start;
@@ -59,18 +72,18 @@ export function decimalAt(src: string, start: number, end: number): Decimal {
     c = src.charCodeAt(++i);
   }
   const intStart = i;
-  let ip = 0;
-  while (i < end && c >= 48 && c <= 57) {
-    ip = ip * 10 + (c - 48);
-    c = src.charCodeAt(++i);
-  }
+  while (i < end && c >= 48 && c <= 57) c = src.charCodeAt(++i);
   const nInt = i - intStart;
-  if (nInt > 15) return decimalGeneral(src, start, end);
-  // fraction words f0 f1 f2: powers 10⁻¹…10⁻⁷, 10⁻⁸…10⁻¹⁴, 10⁻¹⁵…10⁻²¹
-  let f0 = 0;
-  let f1 = 0;
-  let f2 = 0;
-  let nf = 0;
+  if (nInt > 21 || nInt === 0) return decimalGeneral(src, start, numberEnd(src, i, end));
+  // Integer words, from the left: the first takes nInt mod 7 digits (7 when that is 0).
+  let n = 0; // words in W
+  let j = intStart;
+  for (let take = nInt % LOG_BASE || LOG_BASE; j < i; take = LOG_BASE) {
+    let w = 0;
+    for (const stop = j + take; j < stop; j++) w = w * 10 + (src.charCodeAt(j) - 48);
+    W[n++] = w;
+  }
+  const intWords = n;
   if (c === 46 /* . */) {
     let word = 0;
     let count = 0;
@@ -78,56 +91,47 @@ export function decimalAt(src: string, start: number, end: number): Decimal {
     while (i < end && c >= 48 && c <= 57) {
       word = word * 10 + (c - 48);
       if (++count === LOG_BASE) {
-        if (nf === 0) f0 = word;
-        else if (nf === 1) f1 = word;
-        else if (nf === 2) f2 = word;
-        else return decimalGeneral(src, start, end);
-        nf++;
+        if (n - intWords === 3) return decimalGeneral(src, start, numberEnd(src, i, end));
+        W[n++] = word;
         word = 0;
         count = 0;
       }
       c = src.charCodeAt(++i);
     }
     if (count > 0) {
-      word *= POW10[LOG_BASE - count];
-      if (nf === 0) f0 = word;
-      else if (nf === 1) f1 = word;
-      else if (nf === 2) f2 = word;
-      else return decimalGeneral(src, start, end);
-      nf++;
+      if (n - intWords === 3) return decimalGeneral(src, start, numberEnd(src, i, end));
+      W[n++] = word * POW10[LOG_BASE - count];
     }
   }
-  if (i < end) return decimalGeneral(src, start, end); // an exponent
-  // trailing zero fraction words carry nothing
-  if (nf === 3 && f2 === 0) nf = 2;
-  if (nf === 2 && f1 === 0) nf = 1;
-  if (nf === 1 && f0 === 0) nf = 0;
-  if (ip === 0) {
-    // 0.000…: the first non-zero fraction word leads; its leading zeros set the exponent
-    if (nf === 0) return new Raw(sign, 0, [0]);
-    if (f0 !== 0) return new Raw(sign, digitCount(f0) - 8, nf === 1 ? [f0] : nf === 2 ? [f0, f1] : [f0, f1, f2]);
-    if (f1 !== 0) return new Raw(sign, digitCount(f1) - 15, nf === 2 ? [f1] : [f1, f2]);
-    return new Raw(sign, digitCount(f2) - 22, [f2]);
+  if (i < end && (c === 101 || c === 69)) return decimalGeneral(src, start, numberEnd(src, i, end)); // an exponent
+  while (n > 1 && W[n - 1] === 0) n--; // trailing zero words carry nothing
+  if (W[0] !== 0) return new Raw(sign, nInt - 1, words(W, 0, n)); // JSON integers have no leading zeros
+  // 0.000…: the first non-zero fraction word leads; its leading zeros set the exponent
+  let first = 1;
+  while (first < n && W[first] === 0) first++;
+  if (first >= n) return new Raw(sign, 0, [0]);
+  return new Raw(sign, digitCount(W[first]) - 1 - LOG_BASE * first, words(W, first, n));
+}
+
+/** Words of the number being read (at most 3 integer and 3 fraction words). */
+const W = new Int32Array(6);
+
+/** `W[from..to)` as a new array of exactly that length (growing one with push would reallocate). */
+function words(w: Int32Array, from: number, to: number): number[] {
+  switch (to - from) {
+    case 1:
+      return [w[from]];
+    case 2:
+      return [w[from], w[from + 1]];
+    case 3:
+      return [w[from], w[from + 1], w[from + 2]];
+    case 4:
+      return [w[from], w[from + 1], w[from + 2], w[from + 3]];
+    case 5:
+      return [w[from], w[from + 1], w[from + 2], w[from + 3], w[from + 4]];
+    default:
+      return [w[from], w[from + 1], w[from + 2], w[from + 3], w[from + 4], w[from + 5]];
   }
-  const e = nInt - 1; // JSON integers have no leading zeros
-  if (ip < 1e7) {
-    if (nf === 0) return new Raw(sign, e, [ip]);
-    return new Raw(sign, e, nf === 1 ? [ip, f0] : nf === 2 ? [ip, f0, f1] : [ip, f0, f1, f2]);
-  }
-  // Cut the integer part into words from the right (exact: ip < 2⁵³, remainders and quotients are integers).
-  const w2 = ip % 1e7;
-  const rest = (ip - w2) / 1e7;
-  const w1 = rest % 1e7;
-  const w0 = (rest - w1) / 1e7;
-  // `d` is built at its final length: growing it with push() would reallocate its backing store
-  // (about 170 bytes more per Decimal).
-  if (nf === 0) {
-    // trailing zero words of the integer part carry nothing
-    if (w0 === 0) return new Raw(sign, e, w2 === 0 ? [w1] : [w1, w2]);
-    return new Raw(sign, e, w2 === 0 ? (w1 === 0 ? [w0] : [w0, w1]) : [w0, w1, w2]);
-  }
-  if (w0 === 0) return new Raw(sign, e, nf === 1 ? [w1, w2, f0] : nf === 2 ? [w1, w2, f0, f1] : [w1, w2, f0, f1, f2]);
-  return new Raw(sign, e, nf === 1 ? [w0, w1, w2, f0] : nf === 2 ? [w0, w1, w2, f0, f1] : [w0, w1, w2, f0, f1, f2]);
 }
 
 /** The general path: any JSON number (exponents, long mantissas). */

@@ -28,7 +28,7 @@ import { DATA_TYPES, ERROR_BODY, LIST_SUBSCRIPTIONS, STATUS, tableOf, type DataT
 import { decodeFast, learnFrom } from './fast.js';
 import { fill, reject, state } from './fill.js';
 import { type Bytes, fail, found, hashKey, scanArray, scanObject, skipValue, skipWs } from './scan.js';
-import { enumAt, LazyView, planFor, readString, type ListSpans, type Plan } from './view.js';
+import { clearSlots, enumAt, LazyView, LISTS, planFor, readString, type Plan } from './view.js';
 
 export { LazyView };
 
@@ -135,10 +135,9 @@ function decodeObject(b: Bytes, i: number, n: number, out: UpbitMessage[]): numb
 }
 
 function build(b: Bytes, i: number, n: number, plan: Plan, out: UpbitMessage[]): number {
-  const o = plan.template.slice();
-  const l: ListSpans = plan.hasLists ? [] : undefined;
-  const end = fill(b, i, n, plan, o, l, style);
-  if (state.problem === undefined) out.push(new plan.View(state.source, o, l) as unknown as UpbitMessage);
+  clearSlots(plan, 0);
+  const end = fill(b, i, n, plan, 0, style);
+  if (state.problem === undefined) out.push(new plan.View(state.source, 0) as unknown as UpbitMessage);
   return end;
 }
 
@@ -196,6 +195,19 @@ export function decodeFrame(frame: string | Uint8Array): UpbitMessage[] {
   return out;
 }
 
+/**
+ * `decodeFrame` into `out` (emptied first; left empty when it throws), for a caller that decodes
+ * frame after frame and reads each frame's messages before the next: one array for all of them.
+ */
+export function decodeFrameInto(frame: string | Uint8Array, out: UpbitMessage[]): UpbitMessage[] {
+  if (decodeFast(frame, out) !== undefined) return out;
+  out.length = 0;
+  const walked = decodeFrameWalk(frame);
+  learnFrom(frame);
+  for (let i = 0; i < walked.length; i++) out.push(walked[i]);
+  return out;
+}
+
 /** The reference decoder: the validating byte walk alone, no templates (also the differential tests' oracle). */
 export function decodeFrameWalk(frame: string | Uint8Array): UpbitMessage[] {
   state.problem = undefined;
@@ -218,6 +230,7 @@ export function decodeFrameWalk(frame: string | Uint8Array): UpbitMessage[] {
   } finally {
     state.problem = undefined;
     state.source = '';
+    LISTS.fill(undefined); // list rows a failed frame left behind hold no views (and no frame) alive
   }
 }
 

@@ -20,8 +20,8 @@
  * exponentially, per kind, while objects teach nothing new, so a stream that never fits pays little.
  */
 import { DATA_TYPES, tableOf, type UpbitMessage } from './fields.js';
-import { compile, learnedEnd, learnObject, sourceOf, spansOf, type Layout, type Template } from './template.js';
-import { planFor, type ListSpans, type Plan } from './view.js';
+import { compile, learnedEnd, learnObject, sourceOf, type Layout, type Template } from './template.js';
+import { planFor, type Plan } from './view.js';
 
 /** Templates kept per plan and first-key style; the least recently matched is replaced when full. */
 export const MAX_TEMPLATES = 4;
@@ -100,16 +100,14 @@ function matchObject(text: string, i: number): UpbitMessage | undefined {
       list[0] = t;
     }
     const plan = kind.plan;
-    const o = plan.template.slice();
-    const l: ListSpans = plan.hasLists ? [] : undefined;
-    spansOf(text, i, t, o, l);
+    t.spans(text, i, 0); // clears the rows the layout lacks
     objectEnd = re.lastIndex;
     // A failed attempt cannot read past the object's closing brace: the pattern tokenises the text
     // as JSON does (a string pattern never consumes a quote), so it reaches that brace only with
     // its own final `\}`. Each attempt on this object therefore read at most its extent.
     fastStats.attempts += k + 1;
     fastStats.attemptedChars += (k + 1) * (objectEnd - i);
-    return new plan.View(text, o, l) as unknown as UpbitMessage;
+    return new plan.View(text, 0) as unknown as UpbitMessage;
   }
   // None matched: each attempt read at most the rest of the text (the frame then goes to the walk).
   fastStats.attempts += list.length;
@@ -126,9 +124,10 @@ function textOf(frame: string | Uint8Array): string {
 
 /**
  * The messages of `frame` if every object in it matches a template, else undefined (the caller
- * then runs the walk). Never throws.
+ * then runs the walk). They are pushed onto `out` (emptied first) when given, else onto a new
+ * array. Never throws.
  */
-export function decodeFast(frame: string | Uint8Array): UpbitMessage[] | undefined {
+export function decodeFast(frame: string | Uint8Array, out?: UpbitMessage[]): UpbitMessage[] | undefined {
   try {
     const text = textOf(frame);
     const n = text.length;
@@ -137,23 +136,28 @@ export function decodeFast(frame: string | Uint8Array): UpbitMessage[] | undefin
       const m = matchObject(text, 0);
       if (m !== undefined && objectEnd === n) {
         fastStats.hits++;
-        return [m];
+        if (out === undefined) return [m];
+        out.length = 0;
+        out.push(m);
+        return out;
       }
     } else if (c === 91 && n > 2) {
-      const out: UpbitMessage[] = [];
+      const list = out ?? [];
+      list.length = 0;
       for (let i = 1; ; ) {
         if (text.charCodeAt(i) !== 123) break;
         const m = matchObject(text, i);
         if (m === undefined) break;
-        out.push(m);
+        list.push(m);
         i = objectEnd;
         const d = text.charCodeAt(i);
         if (d === 44) i++;
         else if (d === 93 && i === n - 1) {
           fastStats.hits++;
-          return out;
+          return list;
         } else break;
       }
+      list.length = 0;
     }
   } catch {
     // a bug here must not change what users see: the walk decides
@@ -237,3 +241,6 @@ export function resetTemplates(): void {
   }
   learning.clear();
 }
+
+/** @internal The templates of `plan` (benchmarks). */
+export const __templates = (plan: Plan): Template | undefined => byPlan.get(plan)?.[1][0] ?? byPlan.get(plan)?.[0][0];

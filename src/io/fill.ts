@@ -24,12 +24,15 @@ import {
   K_LIST,
   K_STRING,
   K_STRINGS,
+  clearSlots,
+  LISTS,
+  ENDS,
   readString,
   slot,
-  type ListSpans,
+  SLOTS,
+  type LazyView,
   type Plan,
   type Source,
-  type Spans,
 } from './view.js';
 
 // ─── per-frame state ────────────────────────────────────────────────────────────────────────────
@@ -96,24 +99,25 @@ function checkKind(b: Bytes, plan: Plan, row: number, c: number, vs: number, ve:
 const MAX_LEARNED = 128;
 
 /**
- * Walk the object at `{` (index `i`) with `plan`: validate it, put each known key's value span in
- * `o` (later duplicates win, as with `JSON.parse`), fill list rows into `l`. `style` is the key
+ * Walk the object at `{` (index `i`) with `plan`: validate it, put each known key's value start in
+ * `SLOTS` from `base` (later duplicates win, as with `JSON.parse`; cleared by the caller), and the
+ * element views of list rows in `LISTS`. `style` is the key
  * style the object is expected in (0 DEFAULT, 1 SIMPLE); it only picks the learned key order.
  * Returns the index past `}`.
  */
-export function fill(b: Bytes, i: number, n: number, plan: Plan, o: Spans, l: ListSpans, style: 0 | 1): number {
+export function fill(b: Bytes, i: number, n: number, plan: Plan, base: number, style: 0 | 1): number {
   let c = b[++i];
   if (c <= 32) c = b[(i = skipWs(b, i))];
-  if (c !== 125) i = fillKeys(b, i, n, plan, o, l, style);
+  if (c !== 125) i = fillKeys(b, i, n, plan, base, style);
   const required = plan.required;
   for (let r = 0; r < required.length; r++) {
-    if (o[2 * required[r]] === 0) fieldError(plan, required[r], 'missing', i);
+    if (SLOTS[base + required[r]] === 0) fieldError(plan, required[r], 'missing', i);
   }
   return i + 1;
 }
 
 /** The keys of `fill`'s object, from the first key's quote; returns the index of the closing `}`. */
-function fillKeys(b: Bytes, i: number, n: number, plan: Plan, o: Spans, l: ListSpans, style: 0 | 1): number {
+function fillKeys(b: Bytes, i: number, n: number, plan: Plan, base: number, style: 0 | 1): number {
   const order = plan.order[style];
   const orderRows = plan.orderRows[style];
   const kinds = plan.kinds;
@@ -172,14 +176,15 @@ function fillKeys(b: Bytes, i: number, n: number, plan: Plan, o: Spans, l: ListS
     } else if (c >= 48 ? c <= 57 : c === 45) {
       ve = i = skipNumber(b, i);
     } else if (c === 91 && row >= 0 && kinds[row] === K_LIST) {
-      ve = i = fillList(b, i, n, plan, row, l!, style);
+      ve = i = fillList(b, i, n, plan, row, style);
     } else if (c === 91 && row >= 0 && kinds[row] === K_STRINGS) {
       ve = i = scanStrings(b, i, n, plan, row);
     } else ve = i = skipValue(b, i, n);
     if (row >= 0) {
       if (kinds[row] !== K_DECIMAL || !(c >= 48 ? c <= 57 : c === 45)) checkKind(b, plan, row, c, vs, ve);
-      o[2 * row] = vs;
-      o[2 * row + 1] = ve;
+      SLOTS[base + row] = vs;
+      ENDS[base + row] = ve;
+      if (kinds[row] === K_LIST && c !== 91) LISTS[row] = undefined; // a later `null` replaces an earlier list
     }
     c = b[i];
     if (c <= 32) c = b[(i = skipWs(b, i))];
@@ -227,21 +232,27 @@ function keyRow(b: Bytes, ks: number, n: number, plan: Plan): number {
   }
 }
 
-/** The array of objects at `[` for list row `row`: each element filled with the child plan into `l[row]`. */
-function fillList(b: Bytes, i: number, n: number, plan: Plan, row: number, l: Spans[][] | ListSpans, style: 0 | 1): number {
+/**
+ * The array of objects at `[` for list row `row`: each element filled with the child plan (from
+ * base `plan.rows`) and built into its view, the frozen list put in `LISTS[row]`.
+ */
+function fillList(b: Bytes, i: number, n: number, plan: Plan, row: number, style: 0 | 1): number {
   const child = plan.children[row]!;
-  const spans: Spans[] = [];
-  (l as Spans[][])[row] = spans;
-  return scanArray(b, i, n, (bb, j, len) => {
+  const base = plan.rows;
+  const views: LazyView[] = [];
+  const end = scanArray(b, i, n, (bb, j, len) => {
     if (bb[j] !== 123) {
       const end = skipValue(bb, j, len); // malformed JSON first, then the field error
       fieldError(plan, row, 'list element is not an object', j);
       return end;
     }
-    const eo = child.template.slice();
-    spans.push(eo);
-    return fill(bb, j, len, child, eo, undefined, style); // element tables have no lists of their own
+    clearSlots(child, base);
+    const past = fill(bb, j, len, child, base, style); // element tables have no lists of their own
+    if (state.problem === undefined) views.push(new child.View(state.source, base));
+    return past;
   });
+  LISTS[row] = Object.freeze(views);
+  return end;
 }
 
 /** The array at `[` for a list-of-strings row: every element must be a string. */

@@ -8,8 +8,10 @@
  * `compile` turns a layout into a `Template`: a sticky RegExp that accepts exactly the objects with
  * those keys, in that order, with no whitespace, no escapes, only printable ASCII, and every value
  * in the strict JSON grammar of its row's kind, i.e. the objects that the walk would decode without
- * a problem and with exactly these spans. `spansOf` then finds the value spans of a matched object
- * with a few `indexOf`s (the regex proved the structure, so keys are skipped by their known length).
+ * a problem and with exactly these spans. Each template also gets generated straight-line code
+ * (`spansCode`) that finds the value starts of a matched object with one `indexOf` per value (the
+ * regex proved the structure, so keys are skipped by their known length) and puts them where the
+ * object's view (view.ts) is built from.
  *
  * Why the regex engine: V8 compiles it to native code, which checks a ~1 KB frame about twice as
  * fast as the byte walk. Mismatch cost: the pattern is a concatenation of literals and value
@@ -17,7 +19,7 @@
  * `[^"]*` by `"`, a number's digits by `,` `}` `.` `e`), and list repetitions by `,` or `]`; a
  * failed match therefore backtracks through each choice point once, at constant cost: linear time.
  */
-import type { Plan, Spans } from './view.js';
+import { ENDS, LISTS, SLOTS, type LazyView, type Plan } from './view.js';
 import { K_BOOLEAN, K_DECIMAL, K_ID, K_INT64, K_INTEGER, K_LIST, K_STRING, K_STRINGS } from './view.js';
 
 /** A printable-ASCII JSON string without escapes. */
@@ -50,6 +52,8 @@ export interface Template {
   readonly rows: Int32Array;
   /** Per key: the element template of a list row (no regex of its own). */
   readonly children: (Template | undefined)[];
+  /** Put the value starts of a matched object into `SLOTS` (see `spansOf`); generated for the layout. */
+  readonly spans: (text: string, i: number, base: number) => number;
 }
 
 const escapeRe = (s: string) => s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
@@ -115,6 +119,7 @@ export function compile(plan: Plan, layout: Layout, withRegex = true): Template 
   const skip = new Int32Array(n);
   for (let k = 0; k < n; k++) skip[k] = layout.keys[k].length + 4; // { or , then "key":
   const source = withRegex ? objectPattern(plan, layout) : '';
+  const children = layout.elements.map((e, k) => (e === undefined ? undefined : compile(plan.children[layout.rows[k]]!, e, false)));
   return {
     re: new RegExp(source === '' ? '$^' : source, 'y'),
     source,
@@ -122,7 +127,8 @@ export function compile(plan: Plan, layout: Layout, withRegex = true): Template 
     layout,
     skip,
     rows: Int32Array.from(layout.rows),
-    children: layout.elements.map((e, k) => (e === undefined ? undefined : compile(plan.children[layout.rows[k]]!, e, false))),
+    children,
+    spans: spansCode(plan, layout, skip, children),
   };
 }
 
@@ -149,49 +155,68 @@ function stringsEnd(text: string, i: number): number {
 }
 
 /**
- * Record the value spans of the object at `i` that `t` matched into `o` (and list element spans
- * into `l`), exactly as fill.ts would; returns the index past the object's `}`.
+ * Put the value starts of the object at `i` that `t` matched into `SLOTS` from `base` (their ends
+ * into `ENDS`, the element views of its list rows into `LISTS`), exactly as fill.ts would, and
+ * clear the rows the layout lacks; returns the index past the object's `}`.
  */
-export function spansOf(text: string, i: number, t: Template, o: Spans, l: (Spans[] | undefined)[] | undefined): number {
-  const skip = t.skip;
-  const rows = t.rows;
-  const n = skip.length;
-  for (let k = 0; k < n; k++) {
-    const vs = i + skip[k];
-    const c = text.charCodeAt(vs);
-    let ve: number;
-    if (c === 34) ve = text.indexOf('"', vs + 1) + 1;
-    else if (c === 91) {
-      const child = t.children[k];
-      if (child === undefined) {
-        if (t.plan.kinds[rows[k]] === K_LIST) l![rows[k]] = []; // `[]`, as fill.ts records it
-        ve = stringsEnd(text, vs);
-      } else {
-        const spans: Spans[] = [];
-        l![rows[k]] = spans;
-        ve = elementsOf(text, vs, child, spans);
-      }
-    } else ve = text.indexOf(k + 1 < n ? ',' : '}', vs); // numbers and literals hold neither
-    const row = rows[k];
-    if (row >= 0) {
-      o[2 * row] = vs;
-      o[2 * row + 1] = ve;
-    }
-    i = ve;
-  }
-  return (end = i + 1);
+export function spansOf(text: string, i: number, t: Template, base: number): number {
+  return t.spans(text, i, base);
 }
 
-/** The elements of the list at `[` (index `i`), each matched by `child`, pushed onto `spans`. */
-function elementsOf(text: string, i: number, child: Template, spans: Spans[]): number {
-  if (text.charCodeAt(i + 1) === 93) return i + 2;
-  const template = child.plan.template;
-  for (;;) {
-    const eo = template.slice();
-    spans.push(eo);
-    i = spansOf(text, i + 1, child, eo, undefined); // past the element's }
-    if (text.charCodeAt(i) === 93) return i + 1;
+/**
+ * Generate `spans` for one layout: straight-line code, one statement per key, the key's length
+ * and row and the value's shape as constants. The regex has proved the object's structure, so
+ * each value's end is one search: a string's closing quote (no escapes), a number's or literal's
+ * following `,` or `}` (neither can occur inside one), a list's elements one by one.
+ */
+function spansCode(plan: Plan, layout: Layout, skip: Int32Array, children: (Template | undefined)[]): Template['spans'] {
+  const lines: string[] = [];
+  const n = layout.keys.length;
+  const present = new Set<number>();
+  for (let k = 0; k < n; k++) {
+    const row = layout.rows[k];
+    const sep = JSON.stringify(k + 1 < n ? ',' : '}');
+    const kind = row < 0 ? -1 : plan.kinds[row];
+    const orNull = (code: string) => (row >= 0 && plan.nullable[row] ? `text.charCodeAt(vs) === 110 ? vs + 4 : ${code}` : code);
+    let end: string;
+    if (kind === K_STRING) end = orNull(`text.indexOf('"', vs + 1) + 1`);
+    else if (kind === K_ID || kind === -1) end = `text.charCodeAt(vs) === 34 ? text.indexOf('"', vs + 1) + 1 : text.indexOf(${sep}, vs)`;
+    else if (kind === K_STRINGS) end = orNull(`stringsEnd(text, vs)`);
+    else if (kind === K_LIST) {
+      end =
+        children[k] === undefined
+          ? `text.charCodeAt(vs) === 91 ? ((L[${row}] = EMPTY), vs + 2) : ((L[${row}] = undefined), vs + 4)` // learned from `[]`
+          : `text.charCodeAt(vs) === 91 ? elementsOf(text, vs, CH[${k}], ${plan.rows}, ${row}) : ((L[${row}] = undefined), vs + 4)`;
+    } else end = `text.indexOf(${sep}, vs)`; // numbers, booleans (and null)
+    lines.push(`vs = i + ${skip[k]}; i = ${end};`);
+    if (row >= 0) {
+      lines.push(`S[base + ${row}] = vs; E[base + ${row}] = i;`);
+      present.add(row);
+    }
   }
+  for (let row = 0; row < plan.rows; row++) {
+    if (present.has(row)) continue;
+    lines.push(`S[base + ${row}] = 0;${plan.kinds[row] === K_LIST ? ` L[${row}] = undefined;` : ''}`);
+  }
+  const body = `return function spans(text, i, base) {\n  let vs;\n  ${lines.join('\n  ')}\n  return i + 1;\n};`;
+  return new Function('S', 'E', 'L', 'CH', 'EMPTY', 'stringsEnd', 'elementsOf', body)(SLOTS, ENDS, LISTS, children, EMPTY, stringsEnd, elementsOf) as Template['spans'];
+}
+
+const EMPTY: readonly LazyView[] = Object.freeze([]);
+
+/** The elements of the list at `[` (index `i`), each matched by `child`, built into `LISTS[row]`. */
+function elementsOf(text: string, i: number, child: Template, base: number, row: number): number {
+  const views: LazyView[] = [];
+  const plan = child.plan;
+  if (text.charCodeAt(i + 1) !== 93) {
+    for (;;) {
+      i = child.spans(text, i + 1, base); // past the element's }
+      views.push(new plan.View(text, base));
+      if (text.charCodeAt(i) === 93) break;
+    }
+  } else i++;
+  LISTS[row] = Object.freeze(views);
+  return i + 1;
 }
 
 // ─── learning a layout ──────────────────────────────────────────────────────────────────────────

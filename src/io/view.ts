@@ -3,11 +3,14 @@
  *
  * How to read this file: `planFor(table)` compiles a field table (fields.ts) once into a `Plan`: an
  * open-addressing key table that maps both the DEFAULT and the SIMPLE key of every row to the row,
- * per-row kinds for the walk's type checks (fill.ts), and the message class `View`. A view
- * keeps the frame (its text; its bytes when it is not ASCII) and the value spans the scanner found
- * in private fields. The routing keys (`type`, `code`, `streamType`) are plain own properties;
- * every other field is a prototype getter that turns its span into a value on first read and
- * caches it.
+ * per-row kinds for the walk's type checks (fill.ts), and the message class `View` (`makeView`).
+ * A view is one object: the frame (its text; its bytes when it is not ASCII) and one private field
+ * per row holding where that row's value starts in the frame (0: absent). The routing keys (`type`,
+ * `code`, `streamType`) are plain own properties; every other field is a prototype getter that
+ * reads its value from the start on first read (`readAt`: the value's end is found there) and
+ * keeps it in the same field. The scanners (fill.ts, template.ts) write an object's value starts
+ * into the shared scratch `SLOTS` and build its view at once, so a message costs one object (and
+ * one per list element), the frame's text, and what its reader asks for.
  */
 import { decimalAt } from './decimal.js';
 import type { Kind, Row, Table } from './fields.js';
@@ -48,14 +51,24 @@ function kindCode(k: Kind): number {
 
 /** What a view reads from: the frame text when the frame is ASCII (byte offsets = string offsets), else its bytes. */
 export type Source = string | Buffer;
+
 /**
- * Value spans of one object, as byte offsets: `[start, end)` per row at `2·row`, `2·row+1`; start 0 =
- * absent; a negative end marks a string with escapes. Once a view has decoded a row, start is -1
- * and the end slot holds the value (the view's cache).
+ * Where the scanners (fill.ts, template.ts) put the value starts of the object they are reading,
+ * by row, before its view is built: `SLOTS[base + row]`, 0 = absent. A top-level object uses base
+ * 0, the elements of its list rows `plan.rows` (element tables have no lists of their own). The
+ * view's constructor copies its rows out at once, so one scratch serves every frame.
  */
-export type Spans = number[];
-/** Element spans of the list rows of one object, by row. */
-export type ListSpans = (Spans[] | undefined)[] | undefined;
+export const SLOTS = new Int32Array(1024);
+/** The value ends beside them (a negative end marks a string with escapes), for the routing keys the constructor reads. */
+export const ENDS = new Int32Array(1024);
+/** The element views of the list rows of the object being read, by row; taken by its constructor. */
+export const LISTS: (readonly LazyView[] | undefined)[] = [];
+
+/** Clear an object's slots (and list rows) before a scanner fills them. */
+export function clearSlots(plan: Plan, base: number): void {
+  SLOTS.fill(0, base, base + plan.rows);
+  for (let k = 0; k < plan.listRows.length; k++) LISTS[plan.listRows[k]] = undefined;
+}
 
 export interface Plan {
   readonly table: Table;
@@ -74,10 +87,11 @@ export interface Plan {
   /** Allowed values of enum rows, used to intern decoded strings. */
   readonly values: (readonly string[] | undefined)[];
   readonly children: (Plan | undefined)[];
-  readonly hasLists: boolean;
-  readonly template: Spans;
+  /** The rows whose values are lists of objects. */
+  readonly listRows: Int32Array;
   readonly typeRow: number;
-  readonly View: new (src: Source, o: Spans, l: ListSpans) => LazyView;
+  /** Build the view of the object whose value starts are in `SLOTS` from `base` (and list rows in `LISTS`). */
+  readonly View: new (src: Source, base: number) => LazyView;
   /**
    * The key order seen last, per key style (0 DEFAULT, 1 SIMPLE): at position k, the key's bytes
    * with `":` (undefined = no guess) and its row. Upbit sends keys in a fixed order, so the scanner
@@ -87,52 +101,117 @@ export interface Plan {
   readonly orderRows: [number[], number[]];
 }
 
-/** The common part of every decoded message and nested list element. */
+/**
+ * The common base of every decoded message and nested list element. Each plan's class (generated
+ * by `makeView`) holds the source and one private slot per row: the value's start (0 = absent), or,
+ * once read, the value itself. The slots are private: invisible to Object.keys, spread and JSON.
+ */
 export abstract class LazyView {
-  // Private: invisible to Object.keys, spread and JSON; the same three slots in every view.
-  readonly #s: Source;
-  /** The spans, and the cache: a decoded value replaces its span (start -1, value in the end slot). */
-  readonly #o: Spans;
-  readonly #l: ListSpans;
-  constructor(src: Source, o: Spans, l: ListSpans) {
-    this.#s = src;
-    this.#o = o;
-    this.#l = l;
-  }
   /** A plain object with every field (nested list elements too); Decimals stay Decimals. */
   abstract toJSON(): Record<string, unknown>;
+}
 
-  /** @internal The value of row `i`, decoded on first read. */
-  static field(v: LazyView, i: number, plan: Plan): unknown {
-    const o = v.#o;
-    const vs = o[2 * i];
-    if (vs === -1) return (o as unknown[])[2 * i + 1]; // cached
-    if (vs === 0) return null;
-    const value = decodeSpan(v.#s, o, v.#l, i, vs, plan);
-    o[2 * i] = -1; // no allocation of its own: the span's slots become the cache
-    (o as unknown[])[2 * i + 1] = value;
-    return value;
+// ─── reading a value from its start ─────────────────────────────────────────────────────────────
+
+/** The index past the number or integer at `i` (the scanners proved it is one). */
+function numberEnd(src: string, i: number): number {
+  for (;;) {
+    const c = src.charCodeAt(++i);
+    if (!((c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45)) return i;
   }
 }
 
-function decodeSpan(src: Source, o: Spans, l: ListSpans, i: number, vs: number, plan: Plan): unknown {
-  const k = plan.kinds[i];
-  if (k === K_LIST) {
-    const spans = l?.[i]; // absent when the value was null
-    return spans === undefined ? null : readList(src, spans, plan.children[i]!);
+/** The index past the string at its quote `i`; negative when it has escapes (the convention of `readString`). */
+export function stringEnd(src: string, i: number): number {
+  let escaped = false;
+  for (;;) {
+    const c = src.charCodeAt(++i);
+    if (c === 34) return escaped ? -(i + 1) : i + 1;
+    if (c === 92) {
+      escaped = true;
+      i++;
+    }
   }
-  if (typeof src === 'string') return readValue(src, vs, o[2 * i + 1], k, plan.values[i]);
-  // Non-ASCII frame: decode the span's bytes to text, then read that.
-  const ve = o[2 * i + 1];
-  const text = src.toString('utf8', vs, ve < 0 ? -ve : ve);
-  return readValue(text, 0, ve < 0 ? -text.length : text.length, k, plan.values[i]);
+}
+
+/** The index past the array of strings at `[` (index `i`). */
+function stringsEnd(src: string, i: number): number {
+  for (;;) {
+    const c = src.charCodeAt(++i);
+    if (c === 93) return i + 1;
+    if (c === 34) i = Math.abs(stringEnd(src, i)) - 1;
+  }
+}
+
+/** The index past the value at `i` in a byte source (strings, arrays of strings, numbers, literals). */
+function valueEndBytes(src: Buffer, i: number): number {
+  let c = src[i];
+  if (c === 34 || c === 91) {
+    const close = c === 34 ? 34 : 93;
+    let inString = c === 34;
+    for (;;) {
+      c = src[++i];
+      if (inString) {
+        if (c === 92) i++;
+        else if (c === 34) {
+          if (close === 34) return i + 1;
+          inString = false;
+        }
+      } else if (c === 34) inString = true;
+      else if (c === close) return i + 1;
+    }
+  }
+  for (;;) {
+    c = src[++i];
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 122) || c === 46 || c === 69 || c === 43 || c === 45)) return i;
+  }
+}
+
+/** The decimal (or null) starting at `vs`: the commonest read, without `readAt`'s dispatch. */
+function readDecimal(src: Source, vs: number): unknown {
+  if (typeof src !== 'string' || src.charCodeAt(vs) === 110) return readAt(src, vs, K_DECIMAL, undefined);
+  return decimalAt(src, vs, src.length); // it stops where the number does
+}
+
+/** The value of kind `k` starting at `vs` (never 0: absent rows read as null before this). */
+export function readAt(src: Source, vs: number, k: number, values: readonly string[] | undefined): unknown {
+  if (typeof src !== 'string') {
+    // Non-ASCII frame: decode the value's bytes to text, then read that.
+    return readAt(src.toString('utf8', vs, valueEndBytes(src, vs)), 0, k, values);
+  }
+  const c = src.charCodeAt(vs);
+  if (c === 110 /* null */) return null;
+  switch (k) {
+    case K_DECIMAL:
+      return decimalAt(src, vs, src.length); // it stops where the number does
+    case K_INTEGER: {
+      let j = vs;
+      const neg = c === 45;
+      if (neg) j++;
+      let x = 0;
+      for (let d = src.charCodeAt(j); d >= 48 && d <= 57; d = src.charCodeAt(++j)) x = x * 10 + (d - 48);
+      return neg ? -x : x;
+    }
+    case K_INT64:
+      return src.slice(vs, numberEnd(src, vs));
+    case K_ID:
+      return c === 34 ? readString(src, vs, stringEnd(src, vs)) : src.slice(vs, numberEnd(src, vs));
+    case K_STRING:
+      return readEnum(src, vs, stringEnd(src, vs), values);
+    case K_BOOLEAN:
+      return c === 116;
+    case K_STRINGS:
+      return Object.freeze(JSON.parse(src.slice(vs, stringsEnd(src, vs))) as string[]);
+    default: // K_LIST: a present list is in its slot already; only null reaches here
+      return null;
+  }
 }
 
 function spanText(src: Source, start: number, end: number): string {
   return typeof src === 'string' ? src.slice(start, end) : src.toString('utf8', start, end);
 }
 
-/** The text of a string span (quotes included in the span). */
+/** The text of a string span (quotes included in the span; a negative end marks escapes). */
 export function readString(src: Source, vs: number, ve: number): string {
   return ve < 0 ? (JSON.parse(spanText(src, vs, -ve)) as string) : spanText(src, vs + 1, ve - 1);
 }
@@ -161,36 +240,36 @@ export function readEnum(src: Source, vs: number, ve: number, values: readonly s
   return (values !== undefined ? enumAt(src, vs, ve, values) : undefined) ?? readString(src, vs, ve);
 }
 
-function readValue(src: string, vs: number, ve: number, k: number, values: readonly string[] | undefined): unknown {
-  if (src.charCodeAt(vs) === 110 /* null */) return null;
-  switch (k) {
-    case K_DECIMAL:
-      return decimalAt(src, vs, ve);
-    case K_INTEGER: {
-      let j = vs;
-      const neg = src.charCodeAt(j) === 45;
-      if (neg) j++;
-      let x = 0;
-      for (; j < ve; j++) x = x * 10 + (src.charCodeAt(j) - 48);
-      return neg ? -x : x;
-    }
-    case K_INT64:
-      return src.slice(vs, ve);
-    case K_ID:
-      return src.charCodeAt(vs) === 34 ? readString(src, vs, ve) : src.slice(vs, ve);
-    case K_STRING:
-      return readEnum(src, vs, ve, values);
-    case K_BOOLEAN:
-      return src.charCodeAt(vs) === 116;
-    default: // K_STRINGS
-      return Object.freeze(JSON.parse(src.slice(vs, ve)) as string[]);
-  }
-}
+// Interned short strings (market codes): a frame's code is looked up in place, so the thousands of
+// messages of one market share one string and allocate none. Bounded: once INTERN_MAX strings are
+// kept, new ones are sliced as usual.
+const INTERN_SIZE = 4096;
+const INTERN_MAX = 2048;
+const interned: (string | undefined)[] = new Array<string | undefined>(INTERN_SIZE).fill(undefined);
+let internedCount = 0;
 
-function readList(src: Source, spans: Spans[], child: Plan): readonly LazyView[] {
-  const out = new Array<LazyView>(spans.length);
-  for (let e = 0; e < out.length; e++) out[e] = new child.View(src, spans[e], undefined);
-  return Object.freeze(out);
+/**
+ * The string value at `vs` (its quote), interned when plain and at most 12 characters (V8 copies
+ * such slices, so an interned string never holds its frame alive).
+ */
+function readCode(src: Source, vs: number, ve: number): string {
+  if (typeof src !== 'string') return readString(src, vs, ve);
+  const len = ve - vs - 2;
+  if (len < 0 || len > 12) return readString(src, vs, ve);
+  let h = 0;
+  for (let j = vs + 1; j < ve - 1; j++) h = (h * 31 + src.charCodeAt(j)) | 0;
+  let s = (h ^ (h >>> 12)) & (INTERN_SIZE - 1);
+  for (let probe = 0; probe < 8; probe++, s = (s + 1) & (INTERN_SIZE - 1)) {
+    const e = interned[s];
+    if (e === undefined) {
+      const text = src.slice(vs + 1, ve - 1);
+      if (internedCount >= INTERN_MAX) return text;
+      internedCount++;
+      return (interned[s] = text);
+    }
+    if (e.length === len && src.startsWith(e, vs + 1)) return e;
+  }
+  return src.slice(vs + 1, ve - 1);
 }
 
 // ─── plans ──────────────────────────────────────────────────────────────────────────────────────
@@ -244,14 +323,15 @@ export function planFor(table: Table, synthetic?: string): Plan {
     required: Int32Array.from(table.flatMap((r, i) => (r.kind.nullable ? [] : [i]))),
     values,
     children,
-    hasLists: children.some((c) => c !== undefined),
-    template: new Array<number>(table.length * 2).fill(0),
+    listRows: Int32Array.from(table.flatMap((r, i) => (r.kind.t === 'list' ? [i] : []))),
     typeRow,
     View: undefined as unknown as Plan['View'],
     keyBytes: names.map((name) => Buffer.from(`${name}":`, 'latin1')),
     order: [[], []],
     orderRows: [[], []],
   };
+  const childRows = Math.max(0, ...children.map((c) => c?.rows ?? 0));
+  if (2 * table.length + childRows > SLOTS.length) throw new Error(`table of ${table.length} rows does not fit the scratch`);
   (plan as { View: Plan['View'] }).View = makeView(plan, typeRow, codeRow, streamRow, synthetic);
   plans.set(table, plan);
   return plan;
@@ -262,41 +342,81 @@ export function slot(h: number, mask: number): number {
   return (h ^ (h >>> 11)) & mask;
 }
 
-/** Generate the message class of one plan: plain routing properties, lazy getters for the rest. */
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * Generate the message class of one plan. Its constructor copies the object's value starts from
+ * `SLOTS` into one private field per row (the list rows take their element views from `LISTS`) and
+ * sets the routing keys (`type`, `code`, `streamType`) as plain own properties, in a fixed order
+ * (one shape). Every other field is a prototype getter that reads its value from the start on first
+ * read and keeps it in the same field (integers and booleans, which allocate nothing, are read
+ * again each time). Generated code, so that each field is a monomorphic access to an in-object
+ * slot: one object per message, no spans array, no closures.
+ */
 function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: number, synthetic: string | undefined) {
-  const { table, values } = plan;
+  const { table, kinds } = plan;
   const own = (i: number) => i >= 0 && (i === typeRow || i === codeRow || i === streamRow);
-  const View = class extends LazyView {
-    constructor(src: Source, o: Spans, l: ListSpans) {
-      super(src, o, l);
-      // Own, eagerly-set properties in a fixed order (one shape): the routing keys.
-      const self = this as unknown as Record<string, unknown>;
-      if (synthetic !== undefined) self.type = synthetic;
-      else if (typeRow >= 0) self.type = readEnum(src, o[2 * typeRow], o[2 * typeRow + 1], values[typeRow]);
-      if (codeRow >= 0) self.code = readString(src, o[2 * codeRow], o[2 * codeRow + 1]);
-      if (streamRow >= 0) self.streamType = readEnum(src, o[2 * streamRow], o[2 * streamRow + 1], values[streamRow]);
-    }
-    toJSON(): Record<string, unknown> {
-      const self = this as unknown as Record<string, unknown>;
-      const out: Record<string, unknown> = {};
-      if (synthetic !== undefined) out.type = synthetic;
-      for (const row of table) {
-        const v = self[row.name];
-        out[row.name] = row.kind.t === 'list' && v !== null ? (v as LazyView[]).map((e) => e.toJSON()) : v;
-      }
-      return out;
-    }
-  };
-  const proto = View.prototype;
+  const fields: string[] = [];
+  const copies: string[] = [];
+  const getters: string[] = [];
+  const ownLines: string[] = [];
+  // Routing keys are strings (an enum or the code): their ends are in `ENDS`, no rescan.
+  const readOwn = (i: number, how: string) =>
+    `S[b + ${i}] === 0 ? null : ${how}(src, S[b + ${i}], E[b + ${i}], V[${i}])`; // never null: required rows
+  const typeValues = typeRow >= 0 ? plan.values[typeRow] : undefined;
+  if (synthetic !== undefined) ownLines.push(`this.type = ${JSON.stringify(synthetic)};`);
+  else if (typeValues?.length === 1) ownLines.push(`this.type = ${JSON.stringify(typeValues[0])};`); // the plan was chosen by it
+  else if (typeRow >= 0) ownLines.push(`this.type = ${readOwn(typeRow, 'N')};`);
+  if (codeRow >= 0) ownLines.push(`this.code = ${readOwn(codeRow, 'C')};`);
+  if (streamRow >= 0) ownLines.push(`this.streamType = ${readOwn(streamRow, 'N')};`);
   table.forEach((row: Row, i) => {
     if (own(i)) return;
-    Object.defineProperty(proto, row.name, {
-      enumerable: true,
-      get(this: LazyView) {
-        return LazyView.field(this, i, plan);
-      },
-    });
+    if (!IDENTIFIER.test(row.name)) throw new Error(`field name ${row.name} is not an identifier`);
+    const f = `#r${i}`;
+    fields.push(`${f};`);
+    const k = kinds[i];
+    if (k === K_LIST) {
+      copies.push(`this.${f} = L[${i}] ?? S[b + ${i}]; L[${i}] = undefined;`);
+      getters.push(`get ${row.name}() { const v = this.${f}; return typeof v === 'number' ? null : v; }`);
+    } else {
+      copies.push(`this.${f} = S[b + ${i}];`);
+      getters.push(
+        k === K_INTEGER || k === K_BOOLEAN
+          ? `get ${row.name}() { const v = this.${f}; return v === 0 ? null : R(this.#s, v, ${k}, undefined); }`
+          : k === K_DECIMAL
+            ? `get ${row.name}() { const v = this.${f}; if (typeof v !== 'number') return v; return v === 0 ? null : (this.${f} = D(this.#s, v)); }`
+            : `get ${row.name}() { const v = this.${f}; if (typeof v !== 'number') return v; return v === 0 ? null : (this.${f} = R(this.#s, v, ${k}, V[${i}])); }`,
+      );
+    }
   });
+  const body = `return class View extends LazyView {
+  #s;
+  ${fields.join(' ')}
+  constructor(src, b) {
+    super();
+    this.#s = src;
+    ${ownLines.join('\n    ')}
+    ${copies.join('\n    ')}
+  }
+  ${getters.join('\n  ')}
+  toJSON() { return J(this); }
+};`;
+  const toJSON = (v: LazyView): Record<string, unknown> => {
+    const self = v as unknown as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    if (synthetic !== undefined) out.type = synthetic;
+    for (const row of table) {
+      const x = self[row.name];
+      out[row.name] = row.kind.t === 'list' && x !== null ? (x as LazyView[]).map((e) => e.toJSON()) : x;
+    }
+    return out;
+  };
+  const View = new Function('LazyView', 'S', 'E', 'L', 'R', 'D', 'N', 'C', 'V', 'J', body)(LazyView, SLOTS, ENDS, LISTS, readAt, readDecimal, readEnum, readCode, plan.values, toJSON) as Plan['View'];
+  const proto = View.prototype as object;
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    const d = Object.getOwnPropertyDescriptor(proto, name)!;
+    if (d.get !== undefined) Object.defineProperty(proto, name, { ...d, enumerable: true }); // as data fields would be
+  }
   Object.defineProperty(proto, Symbol.for('nodejs.util.inspect.custom'), {
     value(this: LazyView) {
       return this.toJSON();

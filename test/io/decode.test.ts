@@ -5,7 +5,8 @@
  */
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, LazyView } from '../../src/io/decode.js';
+import { decodeFrame, decodeFrameInto, LazyView } from '../../src/io/decode.js';
+import { UpbitDecodeError } from '../../src/io/errors.js';
 import { CANDLE_TYPES, KINDS, tableOf, TRADE, type Table } from '../../src/io/fields.js';
 import {
   ALL_FIXTURES,
@@ -237,5 +238,26 @@ describe('generated from the field table (every kind, both key styles, random va
       const [inner, err] = generate(KINDS.error, rand, true, false);
       expectExact(json(decodeFrame(Buffer.from(`{"error":${inner}}`))[0]), { type: 'error', ...err });
     }
+  });
+});
+
+describe('decodeFrameInto (one reused array for a stream of frames)', () => {
+  it('gives what decodeFrame gives, frame after frame, single and LIST frames, templates and walk', () => {
+    const out: unknown[] = [];
+    const list = `[${TICKER_SIMPLE.frame},${TRADE_SIMPLE.frame}]`;
+    // Twice each: the first time walks (and teaches a template), the second takes the template.
+    for (const frame of [...ALL_FIXTURES.map((f) => f.frame), list, ...ALL_FIXTURES.map((f) => f.frame), list]) {
+      const expected = decodeFrame(frame).map(json);
+      const got = decodeFrameInto(frame, out as never);
+      expect(got).toBe(out);
+      expect(got.map(json)).toEqual(expected);
+    }
+  });
+
+  it('leaves the array empty when the frame does not decode', () => {
+    const out = decodeFrameInto(TICKER_DEFAULT.frame, []);
+    expect(out).toHaveLength(1);
+    expect(() => decodeFrameInto('{"type":"ticker"', out)).toThrow(UpbitDecodeError);
+    expect(out).toHaveLength(0);
   });
 });
