@@ -165,6 +165,22 @@ function waitDrain(sock: Socket): Promise<void> {
   });
 }
 
+/**
+ * Write `buf` and resolve once it was handed to the kernel (or the socket closed): then it may be
+ * patched again. (Racing this with 'drain' left a drain and a close listener behind per batch
+ * whenever the callback won: MaxListenersExceededWarning on long floods.)
+ */
+function writeFlushed(sock: Socket, buf: Buffer): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      sock.off('close', done);
+      resolve();
+    };
+    sock.once('close', done);
+    sock.write(buf, done);
+  });
+}
+
 /** Negotiated permessage-deflate parameters when every message is compressed on its own. */
 function independentDeflate(conn: Connection): { windowBits: number } | undefined {
   const ext = (conn.ws as unknown as { _extensions: Record<string, { params?: Record<string, unknown> } | undefined> })
@@ -264,7 +280,7 @@ async function floodOne(
             for (let k = 0; k < n; k++) buf.write(ns, slots[k], 'latin1');
           }
           if (ids) patchLaps(buf, lapSlots, n, payloads.length, ids[0].lapDigits);
-          flushed = new Promise((r) => sock.write(buf, () => r()));
+          flushed = writeFlushed(sock, buf);
           ok = false;
         } else ok = sock.write(buf);
         remaining -= n;
@@ -273,7 +289,7 @@ async function floodOne(
         conn.touch();
         if (!ok) {
           deps.emitter.emit('flood', { connectionId: conn.id, phase: 'waiting', frames });
-          await (flushed ? Promise.race([flushed, waitDrain(sock)]) : waitDrain(sock));
+          await (flushed ?? waitDrain(sock));
         }
       }
       if (sock.writableLength > 0 && !sock.destroyed) await waitDrain(sock);
