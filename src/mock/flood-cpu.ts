@@ -2,10 +2,11 @@
  * How much CPU does the mock spend per flood frame?
  *
  *   npx tsx src/mock/flood-cpu.ts [--count 1000000] [--format DEFAULT|SIMPLE|JSON_LIST|SIMPLE_LIST]
- *                                 [--deflate | --deflate-takeover]
+ *                                 [--type ticker|trade|orderbook] [--deflate | --deflate-takeover]
  *
  * `--deflate` negotiates permessage-deflate with server_no_context_takeover (pre-compressed frames);
  * `--deflate-takeover` with context takeover (every frame compressed by ws: much slower).
+ * `--type trade` includes patching each frame's `sequential_id` (unique per flood frame, flood.ts).
  *
  * How to read this file: the mock runs in a child process (forked with the same loader), so its
  * own `process.cpuUsage()` (user + system, i.e. including the kernel's socket writes) is the mock's
@@ -27,7 +28,8 @@ interface FloodReport {
   readonly bytes: number;
 }
 type Deflate = 'off' | 'independent' | 'takeover';
-type ToChild = { cmd: 'flood'; count: number; format: Format } | { cmd: 'close' };
+type Kind = 'ticker' | 'trade' | 'orderbook';
+type ToChild = { cmd: 'flood'; count: number; format: Format; type: Kind } | { cmd: 'close' };
 type ToParent = { url: string } | FloodReport;
 
 async function child(deflate: Deflate): Promise<void> {
@@ -42,7 +44,7 @@ async function child(deflate: Deflate): Promise<void> {
     }
     const t0 = performance.now();
     const before = process.cpuUsage();
-    void mock.flood({ type: 'ticker', count: msg.count, format: msg.format }).then((r) => {
+    void mock.flood({ type: msg.type, count: msg.count, format: msg.format }).then((r) => {
       send({ cpu: process.cpuUsage(before), wallMs: performance.now() - t0, frames: r.frames, bytes: r.bytes });
     });
   });
@@ -53,7 +55,7 @@ function next<T>(proc: ChildProcess): Promise<T> {
   return new Promise((resolve) => proc.once('message', (m) => resolve(m as T)));
 }
 
-async function parent(count: number, format: Format, deflate: Deflate): Promise<void> {
+async function parent(count: number, format: Format, deflate: Deflate, type: Kind): Promise<void> {
   const proc = fork(fileURLToPath(import.meta.url), ['--child', `--mode=${deflate}`], { execArgv: process.execArgv });
   const { url } = await next<{ url: string }>(proc);
   const ws = new WebSocket(url, { perMessageDeflate: deflate !== 'off' });
@@ -70,12 +72,12 @@ async function parent(count: number, format: Format, deflate: Deflate): Promise<
       if (received >= n) resolve();
       else wake = resolve;
     });
-  ws.send(JSON.stringify([{ ticket: 'flood-cpu' }, { type: 'ticker', codes: ['KRW-BTC', 'KRW-ETH'] }, { format }]));
+  ws.send(JSON.stringify([{ ticket: 'flood-cpu' }, { type, codes: ['KRW-BTC', 'KRW-ETH'] }, { format }]));
   await until(2); // both snapshots: the subscription is in place
 
   const run = async (n: number) => {
     const start = received;
-    proc.send({ cmd: 'flood', count: n, format } satisfies ToChild);
+    proc.send({ cmd: 'flood', count: n, format, type } satisfies ToChild);
     const [report] = await Promise.all([next<FloodReport>(proc), until(start + n)]);
     return report;
   };
@@ -86,7 +88,7 @@ async function parent(count: number, format: Format, deflate: Deflate): Promise<
   const us = r.cpu.user + r.cpu.system;
   const line = (k: string, v: string) => console.log(`${k.padEnd(24)}${v}`);
   const path = { off: 'raw socket path', independent: 'pre-compressed, no context takeover', takeover: 'ws.send, context takeover' };
-  line('frames', `${r.frames} (${format}, ${path[deflate]})`);
+  line('frames', `${r.frames} ${type} (${format}, ${path[deflate]})`);
   line('bytes', `${r.bytes} (${(r.bytes / r.frames).toFixed(0)} B/frame)`);
   line('mock CPU', `${(us / 1000).toFixed(1)} ms (user ${(r.cpu.user / 1000).toFixed(1)}, system ${(r.cpu.system / 1000).toFixed(1)})`);
   line('mock CPU per frame', `${(us / r.frames).toFixed(3)} µs`);
@@ -105,10 +107,11 @@ const { values } = parseArgs({
     mode: { type: 'string', default: 'off' },
     count: { type: 'string', default: '1000000' },
     format: { type: 'string', default: 'DEFAULT' },
+    type: { type: 'string', default: 'ticker' },
   },
 });
 if (values.child) await child(values.mode as Deflate);
 else {
   const mode: Deflate = values.deflate ? 'independent' : values['deflate-takeover'] ? 'takeover' : 'off';
-  await parent(Number(values.count), values.format as Format, mode);
+  await parent(Number(values.count), values.format as Format, mode, values.type as Kind);
 }

@@ -21,6 +21,16 @@
  *
  * With `stampSendTime`, each frame carries a fixed-width `"_sent"` slot patched with the time just
  * before its batch is written (so the stamp is the batch's hand-over time, not per frame).
+ *
+ * Trade floods: a client drops a trade whose `sequential_id` it has seen (a duplicated frame), so
+ * repeating the ring would deliver nothing past the first lap. Each trade frame's id is therefore
+ * rewritten as a fixed-width slot, `1` + lap number + the frame's place in the ring (17 digits,
+ * e.g. 1 0000000000042 017 for place 17 of lap 42; like Upbit's, beyond 2^53), and every lap over
+ * the ring (each repetition inside a batch, each pass of 2c) takes the next lap number of this
+ * process (`nextLap`), patched in place before the batch is written: no id repeats within one
+ * process, for a few bytes copied per frame. Patched batches, like stamped ones, are rewritten only
+ * after their previous write flushed, and both skip 2b (a compressed frame cannot be patched): with
+ * server_no_context_takeover they go through `ws.send` (2c) too. Trade and timestamps stay the ring's.
  * Floods ignore stall/delay/duplicate faults.
  */
 import type { Socket } from 'node:net';
@@ -65,6 +75,11 @@ export interface FloodResult {
 const BATCH_BYTES = 1 << 20;
 const STAMP_DIGITS = 19;
 const STAMP = Buffer.from(`,"_sent":${'0'.repeat(STAMP_DIGITS)}`);
+/** Digits of a flood trade's `sequential_id`: `1`, the lap, the place in the ring. */
+const ID_DIGITS = 17;
+const ID_KEYS = [Buffer.from('"sequential_id":'), Buffer.from('"sid":')];
+/** Laps over a trade ring handed out in this process: ids never repeat within it. */
+let laps = 0;
 
 export interface FloodDeps {
   readonly hub: Hub;
@@ -78,7 +93,7 @@ export async function flood(deps: FloodDeps, o: FloodOptions): Promise<FloodResu
   const targets = new Set(select(deps.hub, o.target));
   const conns = deps.hub.subscribers(o.type, o.codes).filter((c) => targets.has(c));
   const ring = new RingSource(deps, o);
-  const results = await Promise.all(conns.map((c) => floodOne(deps, c, ring.frames(c), o.count)));
+  const results = await Promise.all(conns.map((c) => floodOne(deps, c, ring.frames(c), o.count, o.type === 'trade')));
   return {
     connections: conns.length,
     frames: results.reduce((a, r) => a + r.frames, 0),
@@ -150,6 +165,22 @@ function waitDrain(sock: Socket): Promise<void> {
   });
 }
 
+/**
+ * Write `buf` and resolve once it was handed to the kernel (or the socket closed): then it may be
+ * patched again. (Racing this with 'drain' left a drain and a close listener behind per batch
+ * whenever the callback won: MaxListenersExceededWarning on long floods.)
+ */
+function writeFlushed(sock: Socket, buf: Buffer): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      sock.off('close', done);
+      resolve();
+    };
+    sock.once('close', done);
+    sock.write(buf, done);
+  });
+}
+
 /** Negotiated permessage-deflate parameters when every message is compressed on its own. */
 function independentDeflate(conn: Connection): { windowBits: number } | undefined {
   const ext = (conn.ws as unknown as { _extensions: Record<string, { params?: Record<string, unknown> } | undefined> })
@@ -187,20 +218,30 @@ async function floodOne(
   conn: Connection,
   ring: Buffer[],
   count: number,
+  tradeIds: boolean,
 ): Promise<{ frames: number; bytes: number; raw: boolean }> {
   const stamp = deps.opts.stampSendTime;
-  const independent = conn.deflate && !stamp ? independentDeflate(conn) : undefined;
+  const patched = stamp || tradeIds;
+  const independent = conn.deflate && !patched ? independentDeflate(conn) : undefined;
   const raw = !conn.deflate || independent !== undefined;
-  let payloads = stamp ? ring.map(withSlot) : ring;
+  const ids = tradeIds ? ring.map(withIdSlot) : undefined;
+  let payloads = ids ? ids.map((x) => x.payload) : ring;
+  if (stamp) payloads = payloads.map(withSlot);
   if (independent) payloads = payloads.map((p) => deflateMessage(p, independent.windowBits));
   const first = independent ? 0xc2 : 0x82;
   let frames = 0;
   let bytes = 0;
   try {
     if (!raw) {
+      let lap = '';
       for (let i = 0; i < count && !conn.closed; i++) {
         let p = payloads[i % payloads.length];
-        if (stamp) p = patchOne(p);
+        if (patched) p = Buffer.from(p); // ws may still hold the previous copy
+        if (stamp) patchStamp(p);
+        if (ids) {
+          if (i % payloads.length === 0) lap = nextLap(ids[0].lapDigits);
+          p.write(lap, ids[i % payloads.length].lapAt, 'latin1');
+        }
         if (i % 128 === 127 || i === count - 1) await new Promise<void>((r) => conn.ws.send(p, { binary: true }, () => r()));
         else conn.ws.send(p, { binary: true });
         frames++;
@@ -214,6 +255,7 @@ async function floodOne(
       const perBig = payloads.length * reps;
       const ends: number[] = [];
       const slots: number[] = [];
+      const lapSlots: number[] = [];
       let at = 0;
       const slotIn = payloads.map((p) => (stamp ? p.lastIndexOf(STAMP) + STAMP.length - STAMP_DIGITS : 0));
       for (let r = 0; r < reps; r++) {
@@ -221,6 +263,7 @@ async function floodOne(
           at += header(p.length).length + p.length;
           ends.push(at);
           if (stamp) slots.push(at - p.length + slotIn[i]);
+          if (ids) lapSlots.push(at - p.length + ids[i].lapAt);
         });
       }
       const sock = conn.socket;
@@ -230,11 +273,14 @@ async function floodOne(
         const buf = n === perBig ? big : big.subarray(0, ends[n - 1]);
         let flushed: Promise<void> | undefined;
         let ok: boolean;
-        if (stamp) {
+        if (patched) {
           // The buffer is patched in place, so it is written only after its previous write flushed.
-          const ns = sendTimeNs().padStart(STAMP_DIGITS, '0');
-          for (let k = 0; k < n; k++) buf.write(ns, slots[k], 'latin1');
-          flushed = new Promise((r) => sock.write(buf, () => r()));
+          if (stamp) {
+            const ns = sendTimeNs().padStart(STAMP_DIGITS, '0');
+            for (let k = 0; k < n; k++) buf.write(ns, slots[k], 'latin1');
+          }
+          if (ids) patchLaps(buf, lapSlots, n, payloads.length, ids[0].lapDigits);
+          flushed = writeFlushed(sock, buf);
           ok = false;
         } else ok = sock.write(buf);
         remaining -= n;
@@ -243,7 +289,7 @@ async function floodOne(
         conn.touch();
         if (!ok) {
           deps.emitter.emit('flood', { connectionId: conn.id, phase: 'waiting', frames });
-          await (flushed ? Promise.race([flushed, waitDrain(sock)]) : waitDrain(sock));
+          await (flushed ?? waitDrain(sock));
         }
       }
       if (sock.writableLength > 0 && !sock.destroyed) await waitDrain(sock);
@@ -257,8 +303,50 @@ async function floodOne(
   return { frames, bytes, raw };
 }
 
-function patchOne(p: Buffer): Buffer {
-  const copy = Buffer.from(p);
-  copy.write(sendTimeNs().padStart(STAMP_DIGITS, '0'), copy.lastIndexOf(STAMP) + STAMP.length - STAMP_DIGITS, 'latin1');
-  return copy;
+function patchStamp(p: Buffer): void {
+  p.write(sendTimeNs().padStart(STAMP_DIGITS, '0'), p.lastIndexOf(STAMP) + STAMP.length - STAMP_DIGITS, 'latin1');
+}
+
+/** The next lap number of this process, `digits` wide. */
+function nextLap(digits: number): string {
+  const lap = String(laps++);
+  if (lap.length > digits) throw new RangeError('flood: trade ids exhausted'); // 10^13 laps of 256
+  return lap.padStart(digits, '0');
+}
+
+/**
+ * Ring frame `place` with its `sequential_id` digits replaced by the fixed-width slot
+ * `1` + lap (zeros until patched) + place; `lapAt` is the payload offset of the lap digits.
+ */
+function withIdSlot(p: Buffer, place: number, ring: readonly Buffer[]): { payload: Buffer; lapAt: number; lapDigits: number } {
+  const placeDigits = String(ring.length - 1).length;
+  const lapDigits = ID_DIGITS - 1 - placeDigits;
+  if (lapDigits < 8) throw new RangeError('flood: ringSize too large for trade ids');
+  let start = -1;
+  for (const key of ID_KEYS) {
+    const k = p.indexOf(key);
+    if (k >= 0) {
+      start = k + key.length;
+      break;
+    }
+  }
+  if (start < 0) throw new Error('flood: a trade frame without sequential_id');
+  let end = start;
+  while (end < p.length && p[end] >= 0x30 && p[end] <= 0x39) end++;
+  const slot = Buffer.from(`1${'0'.repeat(lapDigits)}${String(place).padStart(placeDigits, '0')}`, 'latin1');
+  return { payload: Buffer.concat([p.subarray(0, start), slot, p.subarray(end)]), lapAt: start + 1, lapDigits };
+}
+
+/**
+ * Frames 0..n-1 of a batch of laps (lap k = frames k·per .. k·per+per-1): each lap gets the next lap
+ * number, copied byte by byte (about 20 ns a frame; `buf.write` of the string costs 3 times that).
+ */
+function patchLaps(buf: Buffer, lapSlots: readonly number[], n: number, per: number, digits: number): void {
+  for (let k = 0; k < n; k += per) {
+    const lap = Buffer.from(nextLap(digits), 'latin1');
+    for (let j = k; j < n && j < k + per; j++) {
+      const at = lapSlots[j];
+      for (let d = 0; d < digits; d++) buf[at + d] = lap[d];
+    }
+  }
 }

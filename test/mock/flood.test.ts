@@ -35,6 +35,43 @@ describe('flood', () => {
     for (const f of c.frames) expect(decodeFrame(f.data)[0].type).toBe('trade');
   });
 
+  it('gives every trade flood frame a sequential_id never seen before in the process (raw path, laps and batches)', async () => {
+    const m = await mock();
+    const plain = await connect(m.url);
+    const simple = await connect(m.url);
+    await request(m, plain, [ticket(), { type: 'trade', codes: ['KRW-BTC', 'KRW-ETH'], is_only_realtime: true }]);
+    await request(m, simple, [ticket(), { type: 'trade', codes: ['KRW-BTC'], is_only_realtime: true }, { format: 'SIMPLE' }]);
+    // Several laps of the 256-frame ring per ~1 MiB batch, several batches, then a second flood.
+    const first = await m.flood({ type: 'trade', count: 6_000 });
+    const second = await m.flood({ type: 'trade', count: 700 });
+    expect(first).toMatchObject({ connections: 2, frames: 12_000, rawPath: 2 });
+    expect(second.frames).toBe(1_400);
+    await plain.count(6_700);
+    await simple.count(6_700);
+    const ids = new Set<string>();
+    const texts = new Set<string>();
+    for (const f of [...plain.frames, ...simple.frames]) {
+      const [msg] = decodeFrame(f.data);
+      if (msg.type !== 'trade') throw new Error(`not a trade: ${f.text}`);
+      expect(msg.sequentialId).toMatch(/^1\d{16}$/);
+      ids.add(msg.sequentialId);
+      texts.add(f.text.replace(/"(sequential_id|sid)":\d+/, ''));
+    }
+    expect(ids.size).toBe(13_400);
+    expect(texts.size).toBe(2 * 256); // otherwise the same ring: the id is the only thing patched
+  });
+
+  it('gives trade frames unique ids through ws.send too (permessage-deflate without context takeover)', async () => {
+    const m = await mock({ perMessageDeflate: { serverNoContextTakeover: true, threshold: 0 } });
+    const c = await connect(m.url, { perMessageDeflate: true });
+    await request(m, c, [ticket(), { type: 'trade', codes: ['KRW-BTC'], is_only_realtime: true }]);
+    const result = await m.flood({ type: 'trade', count: 600 });
+    expect(result).toMatchObject({ frames: 600, rawPath: 0 }); // a compressed frame cannot be patched
+    await c.count(600);
+    const ids = new Set(c.frames.map((f) => (decodeFrame(f.data)[0] as { sequentialId: string }).sequentialId));
+    expect(ids.size).toBe(600);
+  });
+
   it('writes pre-compressed frames when server_no_context_takeover is negotiated', async () => {
     const m = await mock({ perMessageDeflate: { serverNoContextTakeover: true, threshold: 0 } });
     const c = await connect(m.url, { perMessageDeflate: true });
