@@ -69,8 +69,19 @@ interface Route {
   readonly cut: BookCut | undefined;
 }
 
-type ByCode = Map<string, Route[]>;
 const ANY = '*';
+/** code → routes of one type; the `*` routes (wishes without codes) are also held in `any`, so dispatch reads them without a second lookup. */
+class ByCode extends Map<string, Route[]> {
+  any: Route[] | undefined = undefined;
+  override set(code: string, routes: Route[]): this {
+    if (code === ANY) this.any = routes;
+    return super.set(code, routes);
+  }
+  override delete(code: string): boolean {
+    if (code === ANY) this.any = undefined;
+    return super.delete(code);
+  }
+}
 
 export class Router {
   readonly bus: Emitter<Record<string, Stamped<DataMessage>>> = mitt();
@@ -126,7 +137,7 @@ export class Router {
     if (this.routesOf.has(target)) this.remove(target);
     let byCode = this.index.get(target.type);
     if (!byCode) {
-      const map: ByCode = (byCode = new Map());
+      const map = (byCode = new ByCode());
       this.index.set(target.type, map);
       const handler = (msg: Stamped<DataMessage>) => this.dispatch(map, msg);
       this.handlers.set(target.type, handler);
@@ -197,7 +208,7 @@ export class Router {
   private dispatch(byCode: ByCode, msg: Stamped<DataMessage>): void {
     const code = (msg as { code?: string }).code;
     const exact = code !== undefined ? byCode.get(code) : undefined;
-    const any = byCode.get(ANY);
+    const any = byCode.any;
     if (exact === undefined && any === undefined) {
       this.metrics.unrouted++;
       return;

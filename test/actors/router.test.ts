@@ -182,6 +182,22 @@ describe('Router', () => {
     expect(got.get('l1000')!.map((m) => String((m as { level: unknown }).level))).toEqual(['1000', '1000', '1000']);
   });
 
+  it('a subscription without codes gets every code beside the exact ones, until it is removed', () => {
+    const { router, got, sub, publish } = setup();
+    const all = sub('all', { type: 'trade' });
+    sub('btc', { type: 'trade', codes: ['KRW-BTC'] });
+    publish(trade('KRW-BTC', '1'));
+    publish(trade('KRW-ETH', '2'));
+    expect(got.get('all')!.map((m) => (m as { code: string }).code)).toEqual(['KRW-BTC', 'KRW-ETH']);
+    router.remove(all);
+    publish(trade('KRW-ETH', '3'));
+    publish(trade('KRW-BTC', '4'));
+    expect(got.get('all')).toHaveLength(2);
+    expect(got.get('btc')).toHaveLength(2);
+    expect(router.metrics.unrouted).toBe(1);
+    expect(router.targets('trade')).toEqual([]);
+  });
+
   it('remove stops a subscription; narrow keeps the state of the codes it keeps', () => {
     const { router, got, sub, publish } = setup();
     const a = sub('a', { type: 'ticker', codes: ['KRW-BTC', 'KRW-ETH'] }) as RouteTarget & { codes: string[] };
