@@ -13,8 +13,11 @@
  * stamp of every view is counted), then:
  *   bytes/msg  heapUsed after − before around the hub part, after a forced full GC, with no
  *              collection in between (checked with a 'gc' observer; a round with one is discarded)
- *   ns/msg     CPU time (user + system) of the hub part over TIMED further fresh messages (decoded
- *              untimed just before), median of the rounds; the lowest round beside it
+ *   ns/msg cold  CPU time (user + system) of the hub part over TIMED further fresh messages
+ *              (decoded untimed before the loop, so mostly out of the CPU caches), median of the
+ *              rounds; the lowest round beside it
+ *   ns/msg warm  the hub part over batches of 100 messages each decoded just before (in the
+ *              caches, as a live frame's messages are), wall clock per batch, median batch
  * The decoder's own bytes and the floor's (JSON.parse of the same frames) are printed beside it.
  * Trade frames get unique sequential ids (a route drops ids it saw). Orderbooks carry 15 units;
  * `orderbook.15` subscribes with an explicit `.15` depth suffix (nothing to cut: the wire carries
@@ -39,6 +42,7 @@ import { startMockUpbit } from '../src/mock/index.js';
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 const CHUNK = Number(process.env.CHUNK ?? 2000);
 const TIMED = Number(process.env.TIMED ?? 20_000);
+const BATCH = 100;
 const FORMAT = (process.env.FORMAT ?? 'SIMPLE') as Format;
 const KINDS = process.env.KINDS?.split(',') ?? ['ticker', 'trade', 'orderbook', 'orderbook.15', 'orderbook.5'];
 const CODES = ['KRW-BTC', 'KRW-ETH', 'KRW-XRP', 'KRW-SOL', 'KRW-DOGE', 'KRW-ADA', 'KRW-TRX', 'KRW-LINK', 'KRW-AVAX', 'KRW-DOT'];
@@ -120,6 +124,8 @@ for (const kind of KINDS) {
   const hub0 = hits;
 
   const hubNs: number[] = [];
+  const warmNs: number[] = [];
+  const batch: UpbitMessage[][] = new Array(BATCH);
   const hubB: number[] = [];
   const decB: number[] = [];
   const floorB: number[] = [];
@@ -164,7 +170,18 @@ for (const kind of KINDS) {
     for (let i = 0; i < TIMED; i++) deliverMessages(more[i], 'public', epoch, router, meter, (++meter.frames & (LATENCY_SAMPLE - 1)) === 0 ? performance.now() : undefined);
     const c1 = process.cpuUsage(c0);
     await tick();
-    if (hits - before !== CHUNK + TIMED) dropped++;
+    // warm: batches of BATCH frames decoded just before (in the cache, as a live frame's messages
+    // are), each batch timed on the wall clock; the median batch leaves out the preempted ones
+    const warmFrames = frames(kind, 2e6 + r * TIMED, TIMED);
+    for (let b = 0; b + BATCH <= TIMED; b += BATCH) {
+      for (let i = 0; i < BATCH; i++) batch[i] = decodeFrame(warmFrames[b + i]);
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < BATCH; i++) deliverMessages(batch[i], 'public', epoch, router, meter, (++meter.frames & (LATENCY_SAMPLE - 1)) === 0 ? performance.now() : undefined);
+      const t1 = process.hrtime.bigint();
+      if (r >= 3) warmNs.push(Number(t1 - t0) / BATCH);
+    }
+    await tick();
+    if (hits - before !== CHUNK + 2 * Math.floor(TIMED / BATCH) * BATCH) dropped++;
     if (r < 3) continue; // warm-up
     hubNs.push(((c1.user + c1.system) * 1000) / TIMED);
     if (noGc) hubB.push((h1 - h0) / CHUNK);
@@ -172,7 +189,7 @@ for (const kind of KINDS) {
   await hub.stop();
   const f = (xs: number[], digits = 0) => (xs.length === 0 ? 'n/a' : median(xs).toFixed(digits));
   results.push(
-    `${(kind + ' ' + FORMAT).padEnd(22)} hub ${f(hubB).padStart(5)} B/msg ${f(hubNs, 1).padStart(7)} ns/msg (min ${Math.min(...hubNs).toFixed(1)})` +
+    `${(kind + ' ' + FORMAT).padEnd(22)} hub ${f(hubB).padStart(5)} B/msg ${f(hubNs, 1).padStart(7)} ns/msg cold (min ${Math.min(...hubNs).toFixed(1)}), ${f(warmNs, 1).padStart(6)} ns/msg warm` +
       ` | decoder ${f(decB).padStart(5)} B/msg | JSON.parse ${f(floorB).padStart(5)} B/msg` +
       ` | rounds ${hubB.length}/${hubNs.length} without gc${dropped ? `, ${dropped} rounds short of callbacks` : ''} (${hits - hub0} callbacks)`,
   );
