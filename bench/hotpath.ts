@@ -24,7 +24,8 @@
  * 15), `orderbook.5` with `.5` (a real cut per message).
  *
  * Run: node --expose-gc --min-semi-space-size=16 --import tsx bench/hotpath.ts
- *      (env ROUNDS, CHUNK; KINDS=ticker,trade,orderbook,orderbook.15,orderbook.5; FORMAT=SIMPLE|DEFAULT)
+ *      (env ROUNDS, CHUNK, TIMED; KINDS=ticker,trade,orderbook,orderbook.15,orderbook.5,mixed; FORMAT=SIMPLE|DEFAULT;
+ *      NOSAMPLE=1 stamps no frame with its arrival time)
  * Figures are noisy on a shared machine: compare versions back to back, and read the load average.
  */
 import { loadavg } from 'node:os';
@@ -44,7 +45,8 @@ const CHUNK = Number(process.env.CHUNK ?? 2000);
 const TIMED = Number(process.env.TIMED ?? 20_000);
 const BATCH = 100;
 const FORMAT = (process.env.FORMAT ?? 'SIMPLE') as Format;
-const KINDS = process.env.KINDS?.split(',') ?? ['ticker', 'trade', 'orderbook', 'orderbook.15', 'orderbook.5'];
+const KINDS = process.env.KINDS?.split(',') ?? ['ticker', 'trade', 'orderbook', 'orderbook.15', 'orderbook.5', 'mixed'];
+const SAMPLE = process.env.NOSAMPLE ? 0 : LATENCY_SAMPLE - 1;
 const CODES = ['KRW-BTC', 'KRW-ETH', 'KRW-XRP', 'KRW-SOL', 'KRW-DOGE', 'KRW-ADA', 'KRW-TRX', 'KRW-LINK', 'KRW-AVAX', 'KRW-DOT'];
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -88,14 +90,16 @@ function message(kind: string, code: string, i: number): UpbitMessage {
 
 /** CHUNK fresh frames of `kind`, round-robin over the codes (trades: unique ids from `start`). */
 function frames(kind: string, start: number, n = CHUNK): Buffer[] {
-  const base = CODES.map((code) => encodeEvent(message(kind.split('.')[0], code, 0), FORMAT));
+  const base = CODES.map((code, i) => encodeEvent(message(typeOf(kind, i), code, 0), FORMAT));
   const id = '17466015730000000';
   return Array.from({ length: n }, (_, i) => {
     const text = base[i % CODES.length];
-    return Buffer.from(kind === 'trade' ? text.replace(id, String(BigInt(id) + BigInt(start + i))) : text);
+    return Buffer.from(text.includes(id) ? text.replace(id, String(BigInt(id) + BigInt(start + i))) : text);
   });
 }
 
+/** The type component `i` subscribes to: `mixed` gives ticker, trade and orderbook codes in turn (one process, three view classes). */
+const typeOf = (kind: string, i: number): DataType => (kind === 'mixed' ? (['ticker', 'trade', 'orderbook'] as const)[i % 3] : (kind.split('.')[0] as DataType));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const mock = await startMockUpbit({ manual: true, perMessageDeflate: false, limits: false } as never);
@@ -103,7 +107,6 @@ const load0 = loadavg()[0];
 const results: string[] = [];
 const delivery = process.env.BUDGET === 'inf' ? { delivery: { budgetMs: Infinity } } : {};
 for (const kind of KINDS) {
-  const type = kind.split('.')[0] as DataType;
   const suffix = kind.includes('.') ? `.${kind.split('.')[1]}` : '';
   const hub = createUpbitHub({ url: mock.url, perMessageDeflate: false, format: FORMAT, pendingWindow: 10, ...delivery });
   hub.onError((e) => process.stderr.write(`hub error: ${e.code} ${e.message}\n`));
@@ -111,8 +114,8 @@ for (const kind of KINDS) {
   const count = () => void hits++;
   const subs = CODES.map((code, i) => {
     const c = hub.spawnComponent(`c${i}`);
-    c.on(type as 'ticker', count);
-    const id = c.send({ type: 'SUBSCRIBE', channel: type, codes: [code + suffix] })!;
+    c.on(typeOf(kind, i) as 'ticker', count);
+    const id = c.send({ type: 'SUBSCRIBE', channel: typeOf(kind, i), codes: [code + suffix] })!;
     return () => c.subscription(id)!.status;
   });
   while (subs.some((s) => s() !== 'active')) await new Promise((r) => setTimeout(r, 10));
@@ -159,7 +162,7 @@ for (const kind of KINDS) {
     g = gcs;
     const before = hits;
     h0 = process.memoryUsage().heapUsed;
-    for (let i = 0; i < CHUNK; i++) deliverMessages(msgs[i], 'public', epoch, router, meter, (++meter.frames & (LATENCY_SAMPLE - 1)) === 0 ? performance.now() : undefined);
+    for (let i = 0; i < CHUNK; i++) deliverMessages(msgs[i], 'public', epoch, router, meter, (++meter.frames & SAMPLE) === 0 && SAMPLE !== 0 ? performance.now() : undefined);
     h1 = process.memoryUsage().heapUsed;
     await tick();
     const noGc = gcs === g;
@@ -167,7 +170,7 @@ for (const kind of KINDS) {
     const more = frames(kind, 1e6 + r * TIMED, TIMED).map((b) => decodeFrame(b));
     await tick();
     const c0 = process.cpuUsage();
-    for (let i = 0; i < TIMED; i++) deliverMessages(more[i], 'public', epoch, router, meter, (++meter.frames & (LATENCY_SAMPLE - 1)) === 0 ? performance.now() : undefined);
+    for (let i = 0; i < TIMED; i++) deliverMessages(more[i], 'public', epoch, router, meter, (++meter.frames & SAMPLE) === 0 && SAMPLE !== 0 ? performance.now() : undefined);
     const c1 = process.cpuUsage(c0);
     await tick();
     // warm: batches of BATCH frames decoded just before (in the cache, as a live frame's messages
@@ -176,7 +179,7 @@ for (const kind of KINDS) {
     for (let b = 0; b + BATCH <= TIMED; b += BATCH) {
       for (let i = 0; i < BATCH; i++) batch[i] = decodeFrame(warmFrames[b + i]);
       const t0 = process.hrtime.bigint();
-      for (let i = 0; i < BATCH; i++) deliverMessages(batch[i], 'public', epoch, router, meter, (++meter.frames & (LATENCY_SAMPLE - 1)) === 0 ? performance.now() : undefined);
+      for (let i = 0; i < BATCH; i++) deliverMessages(batch[i], 'public', epoch, router, meter, (++meter.frames & SAMPLE) === 0 && SAMPLE !== 0 ? performance.now() : undefined);
       const t1 = process.hrtime.bigint();
       if (r >= 3) warmNs.push(Number(t1 - t0) / BATCH);
     }

@@ -182,7 +182,9 @@ export function deliverMessages(
     }
     if (meter) {
       meter.messages++;
-      if (arrived !== undefined) (m as unknown as Record<symbol, number>)[ARRIVED] = arrived;
+      // Every message gets the slot (undefined unless sampled): one hidden class per message kind
+      // whether sampled or not, so the router's and the sinks' property reads stay monomorphic.
+      (m as unknown as Record<symbol, number | undefined>)[ARRIVED] = arrived;
     }
     router.publish(conn, epoch, m);
   }
