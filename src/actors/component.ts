@@ -275,6 +275,7 @@ export class Component implements ComponentRef, SubscriptionOwner {
   // ── SubscriptionOwner ───────────────────────────────────────────────────────────────────────
 
   tap(msg: Stamped<DataMessage>, sub: SubscriptionHandle): void {
+    if (this.#listeners.size === 0) return; // a client's callback subscriptions: nobody listens on the component
     const typed = this.#listeners.get(msg.type);
     if (typed !== undefined) for (let i = 0; i < typed.length; i++) this.#call(typed[i]!, msg, sub);
     const any = this.#anyListeners;
