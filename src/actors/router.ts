@@ -274,6 +274,7 @@ export function truncateBook<T extends Orderbook>(msg: T, depth: number): T {
     }),
   };
   return new Proxy(msg, {
-    get: (target, prop) => (typeof prop === 'string' && prop in own ? own[prop]() : Reflect.get(target, prop, target)),
+    // Own keys only: `in` would also match what `own` inherits (toString, valueOf, constructor...).
+    get: (target, prop) => (typeof prop === 'string' && Object.hasOwn(own, prop) ? own[prop]() : Reflect.get(target, prop, target)),
   });
 }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { Decimal, decodeFrame, type DataMessage, type UpbitMessage } from '../../src/io/index.js';
-import { Router, type RouteTarget, type Stamped } from '../../src/actors/router.js';
+import { Router, truncateBook, type RouteTarget, type Stamped } from '../../src/actors/router.js';
 
 const trade = (code: string, sid: string, stream = 'REALTIME') =>
   decodeFrame(
@@ -196,6 +196,18 @@ describe('Router', () => {
     expect(got.get('btc')).toHaveLength(2);
     expect(router.metrics.unrouted).toBe(1);
     expect(router.targets('trade')).toEqual([]);
+  });
+
+  it('a cut book (route or pool reader) reads everything but its units and totals from the book', () => {
+    const { got, sub, publish } = setup();
+    sub('five', { type: 'orderbook', codes: ['KRW-BTC'], depth: 5 });
+    const b = book('KRW-BTC', 15) as unknown as { constructor: unknown; code: string };
+    publish(b as unknown as UpbitMessage);
+    for (const cut of [truncateBook(b as never, 5), got.get('five')![0]] as unknown as (typeof b)[]) {
+      expect(cut.constructor).toBe(b.constructor);
+      expect(cut.code).toBe('KRW-BTC');
+      expect(() => String(cut)).not.toThrow();
+    }
   });
 
   it('remove stops a subscription; narrow keeps the state of the codes it keeps', () => {
