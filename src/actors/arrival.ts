@@ -1,7 +1,9 @@
 /**
  * The delay sample's stamp: one frame in `LATENCY_SAMPLE` gets its arrival time (`performance.now()`
- * ms) under the `ARRIVED` symbol on each decoded message (socket.ts); the subscription that calls a
- * callback with such a message reports the delay (subscription.ts → component → metrics.ts).
+ * ms) under the `ARRIVED` symbol on each decoded message (socket.ts; the messages of other frames get
+ * the same slot, undefined, so sampled and unsampled messages share one hidden class); the
+ * subscription that calls a callback with a stamped message reports the delay (subscription.ts →
+ * component → metrics.ts).
  * A module of its own so the hot-path files do not load the Prometheus client.
  */
 export const ARRIVED: unique symbol = Symbol('upbit-ws.arrived');

@@ -101,6 +101,8 @@ export class Component implements ComponentRef, SubscriptionOwner {
   readonly #host: ComponentHost;
   readonly #subs = new Map<string, SubscriptionHandle>();
   readonly #listeners = new Map<string, Listener[]>();
+  /** The `message` listeners (also in #listeners), read by `tap` without a lookup per message. */
+  #anyListeners: Listener[] | undefined = undefined;
   readonly #errorListeners = new Set<ErrorListener>();
   #stopped = false;
   #seq = 0;
@@ -143,12 +145,14 @@ export class Component implements ComponentRef, SubscriptionOwner {
   on<C extends ChannelName>(channel: C, fn: Listener<Stamped<ChannelMessage<C>>>): () => void {
     const list = this.#listeners.get(channel) ?? [];
     // Copy on write: a listener that unsubscribes during dispatch does not disturb the loop.
-    this.#listeners.set(channel, [...list, fn as unknown as Listener]);
-    return () => {
-      const next = (this.#listeners.get(channel) ?? []).filter((f) => f !== (fn as unknown as Listener));
-      if (next.length > 0) this.#listeners.set(channel, next);
-      else this.#listeners.delete(channel);
-    };
+    this.#setListeners(channel, [...list, fn as unknown as Listener]);
+    return () => this.#setListeners(channel, (this.#listeners.get(channel) ?? []).filter((f) => f !== (fn as unknown as Listener)));
+  }
+
+  #setListeners(channel: string, list: Listener[]): void {
+    if (list.length > 0) this.#listeners.set(channel, list);
+    else this.#listeners.delete(channel);
+    if (channel === 'message') this.#anyListeners = list.length > 0 ? list : undefined;
   }
 
   onError(fn: ErrorListener): () => void {
@@ -183,6 +187,7 @@ export class Component implements ComponentRef, SubscriptionOwner {
     for (const s of this.#subs.values()) s.halt();
     this.#actor.send({ type: 'STOP' }); // every subscription ends; the registries hear wishes: []
     this.#listeners.clear();
+    this.#anyListeners = undefined;
     this.#host.removed(this);
   }
 
@@ -270,9 +275,10 @@ export class Component implements ComponentRef, SubscriptionOwner {
   // ── SubscriptionOwner ───────────────────────────────────────────────────────────────────────
 
   tap(msg: Stamped<DataMessage>, sub: SubscriptionHandle): void {
+    if (this.#listeners.size === 0) return; // a client's callback subscriptions: nobody listens on the component
     const typed = this.#listeners.get(msg.type);
     if (typed !== undefined) for (let i = 0; i < typed.length; i++) this.#call(typed[i]!, msg, sub);
-    const any = this.#listeners.get('message');
+    const any = this.#anyListeners;
     if (any !== undefined) for (let i = 0; i < any.length; i++) this.#call(any[i]!, msg, sub);
   }
 

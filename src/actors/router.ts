@@ -19,6 +19,7 @@
  */
 import mittModule, { type Emitter } from 'mitt';
 import { Decimal, type DataMessage, type Orderbook, type UpbitMessage } from '../io/index.js';
+import { BookCut, RecentIds, sameDecimal } from './route-parts.js';
 
 // mitt's types are CommonJS-shaped; at run time the ESM default export is the factory itself.
 const mitt = mittModule as unknown as typeof mittModule.default;
@@ -55,26 +56,6 @@ export interface RouterMetrics {
   snapshotsSkipped: number;
 }
 
-/** How many recent trade ids each trade route remembers for de-duplication. */
-const TRADE_MEMORY = 256;
-
-/** A bounded "seen" set: the oldest id leaves when a new one arrives. */
-class RecentIds {
-  private readonly ring: string[] = new Array<string>(TRADE_MEMORY);
-  private readonly set = new Set<string>();
-  private next = 0;
-  /** true when `id` was new. */
-  add(id: string): boolean {
-    if (this.set.has(id)) return false;
-    const old = this.ring[this.next];
-    if (old !== undefined) this.set.delete(old);
-    this.ring[this.next] = id;
-    this.next = (this.next + 1) % TRADE_MEMORY;
-    this.set.add(id);
-    return true;
-  }
-}
-
 interface Route {
   readonly target: RouteTarget;
   readonly code: string;
@@ -82,10 +63,25 @@ interface Route {
   snapshotEpoch: number;
   done: boolean;
   seen: RecentIds | undefined;
+  /** The subscription's level as a Decimal (orderbook routes), compared without allocating. */
+  readonly level: Decimal | undefined;
+  /** The depth cut (orderbook routes that asked for fewer units than the wire's maximum). */
+  readonly cut: BookCut | undefined;
 }
 
-type ByCode = Map<string, Route[]>;
 const ANY = '*';
+/** code → routes of one type; the `*` routes (wishes without codes) are also held in `any`, so dispatch reads them without a second lookup. */
+class ByCode extends Map<string, Route[]> {
+  any: Route[] | undefined = undefined;
+  override set(code: string, routes: Route[]): this {
+    if (code === ANY) this.any = routes;
+    return super.set(code, routes);
+  }
+  override delete(code: string): boolean {
+    if (code === ANY) this.any = undefined;
+    return super.delete(code);
+  }
+}
 
 export class Router {
   readonly bus: Emitter<Record<string, Stamped<DataMessage>>> = mitt();
@@ -141,7 +137,7 @@ export class Router {
     if (this.routesOf.has(target)) this.remove(target);
     let byCode = this.index.get(target.type);
     if (!byCode) {
-      const map: ByCode = (byCode = new Map());
+      const map = (byCode = new ByCode());
       this.index.set(target.type, map);
       const handler = (msg: Stamped<DataMessage>) => this.dispatch(map, msg);
       this.handlers.set(target.type, handler);
@@ -150,7 +146,15 @@ export class Router {
     const codes = target.codes.length > 0 ? target.codes : [ANY];
     const routes: Route[] = [];
     for (const code of new Set(codes)) {
-      const route: Route = { target, code, snapshotEpoch: -1, done: false, seen: undefined };
+      const route: Route = {
+        target,
+        code,
+        snapshotEpoch: -1,
+        done: false,
+        seen: undefined,
+        level: target.level !== undefined ? new Decimal(target.level) : undefined,
+        cut: target.depth !== undefined ? new BookCut(target.depth) : undefined,
+      };
       routes.push(route);
       // Copy on write: a route removed during dispatch does not disturb the loop.
       byCode.set(code, [...(byCode.get(code) ?? []), route]);
@@ -204,7 +208,7 @@ export class Router {
   private dispatch(byCode: ByCode, msg: Stamped<DataMessage>): void {
     const code = (msg as { code?: string }).code;
     const exact = code !== undefined ? byCode.get(code) : undefined;
-    const any = byCode.get(ANY);
+    const any = byCode.any;
     if (exact === undefined && any === undefined) {
       this.metrics.unrouted++;
       return;
@@ -225,7 +229,10 @@ export class Router {
         return;
       }
     } else if (msg.type === 'orderbook') {
-      if (t.level !== undefined && msg.level !== null && !msg.level.eq(t.level)) return;
+      if (route.level !== undefined) {
+        const level = msg.level;
+        if (level !== null && !sameDecimal(level, route.level)) return;
+      }
     } else if (msg.type === 'announcement') {
       if (t.categories !== undefined && !t.categories.has(msg.category)) return;
     }
@@ -238,14 +245,15 @@ export class Router {
       if (!t.realtime) route.done = true;
     } else if (!t.realtime) return;
     this.metrics.delivered++;
-    t.deliver(t.depth !== undefined && msg.type === 'orderbook' ? truncateBook(msg, t.depth) : msg);
+    t.deliver(route.cut !== undefined && msg.type === 'orderbook' ? route.cut.view(msg) : msg);
     // Told after the delivery: a snapshot-only subscription ends with its last snapshot delivered.
     if (route.done) t.snapshotDone(route.code);
   }
 }
 
 /**
- * The same book cut to `depth` units, for a subscription that asked for fewer than the wire carries.
+ * The same book cut to `depth` units, at once (the data pool's readers, pool.ts; routes cut lazily,
+ * route-parts.ts `BookCut`).
  * A proxy over the original view (every other field is read from it, with it as the receiver),
  * whose totals are the exact sums of the units it keeps, as Upbit's totals are of the units it sends.
  */
@@ -266,6 +274,7 @@ export function truncateBook<T extends Orderbook>(msg: T, depth: number): T {
     }),
   };
   return new Proxy(msg, {
-    get: (target, prop) => (typeof prop === 'string' && prop in own ? own[prop]() : Reflect.get(target, prop, target)),
+    // Own keys only: `in` would also match what `own` inherits (toString, valueOf, constructor...).
+    get: (target, prop) => (typeof prop === 'string' && Object.hasOwn(own, prop) ? own[prop]() : Reflect.get(target, prop, target)),
   });
 }

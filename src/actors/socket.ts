@@ -81,28 +81,23 @@ export function socketLogic(hooks: SocketHooks) {
         hooks.onDecodeError(err as UpbitDecodeError, conn);
         return;
       }
-      for (let i = 0; i < messages.length; i++) {
-        const m = messages[i];
-        switch (m.type) {
-          case 'status':
-            back({ type: 'SOCKET.PONG', epoch });
-            break;
-          case 'error': {
-            const error = new UpbitServerError(m.name, m.message);
-            back({ type: 'SOCKET.SERVER_ERROR', epoch, error: { name: m.name, message: m.message ?? '' } });
-            hooks.onServerError(error, conn);
-            break;
-          }
-          case 'listSubscriptions':
-            hooks.onServerView?.(m, conn);
-            break;
-          default:
-            if (meter) {
-              meter.messages++;
-              if (arrived !== undefined) (m as unknown as Record<symbol, number>)[ARRIVED] = arrived;
-            }
-            router.publish(conn, epoch, m);
+      deliverMessages(messages, conn, epoch, router, meter, arrived, control);
+    };
+    /** Status, error and LIST_SUBSCRIPTIONS answers: the machine's and the hooks' business, not the router's. */
+    const control = (m: UpbitMessage) => {
+      switch (m.type) {
+        case 'status':
+          back({ type: 'SOCKET.PONG', epoch });
+          break;
+        case 'error': {
+          const error = new UpbitServerError(m.name, m.message);
+          back({ type: 'SOCKET.SERVER_ERROR', epoch, error: { name: m.name, message: m.message ?? '' } });
+          hooks.onServerError(error, conn);
+          break;
         }
+        case 'listSubscriptions':
+          hooks.onServerView?.(m, conn);
+          break;
       }
     };
 
@@ -162,4 +157,35 @@ export function socketLogic(hooks: SocketHooks) {
       transport?.terminate();
     };
   });
+}
+
+/**
+ * The per-message part of one decoded frame (the hot path, also run by bench/hotpath.ts): data
+ * messages are counted, stamped `ARRIVED` when the frame was sampled, and published to the router
+ * with this socket's epoch; status, error and LIST_SUBSCRIPTIONS answers go to `control`.
+ */
+export function deliverMessages(
+  messages: readonly UpbitMessage[],
+  conn: ConnectionName,
+  epoch: number,
+  router: Router,
+  meter: ConnectionMeter | undefined,
+  arrived: number | undefined,
+  control?: (m: UpbitMessage) => void,
+): void {
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
+    const type = m.type;
+    if (type === 'status' || type === 'error' || type === 'listSubscriptions') {
+      control?.(m);
+      continue;
+    }
+    if (meter) {
+      meter.messages++;
+      // Every message gets the slot (undefined unless sampled): one hidden class per message kind
+      // whether sampled or not, so the router's and the sinks' property reads stay monomorphic.
+      (m as unknown as Record<symbol, number | undefined>)[ARRIVED] = arrived;
+    }
+    router.publish(conn, epoch, m);
+  }
 }

@@ -2,9 +2,9 @@
  * The router on its own: decoded messages in, deliveries out, per subscription. No sockets, no
  * actors: each subscription is a plain RouteTarget recording what it got.
  */
-import { describe, expect, it } from 'vitest';
-import { decodeFrame, type DataMessage, type UpbitMessage } from '../../src/io/index.js';
-import { Router, type RouteTarget, type Stamped } from '../../src/actors/router.js';
+import { describe, expect, it, vi } from 'vitest';
+import { Decimal, decodeFrame, type DataMessage, type UpbitMessage } from '../../src/io/index.js';
+import { Router, truncateBook, type RouteTarget, type Stamped } from '../../src/actors/router.js';
 
 const trade = (code: string, sid: string, stream = 'REALTIME') =>
   decodeFrame(
@@ -148,6 +148,66 @@ describe('Router', () => {
     publish(book('KRW-BTC', 2, 1000));
     expect(got.get('l0')!.map((m) => String((m as { level: unknown }).level))).toEqual(['0']);
     expect(got.get('l1000')!.map((m) => String((m as { level: unknown }).level))).toEqual(['1000']);
+  });
+
+  it('a depth route hands the book on without reading its units; they are cut when read', () => {
+    const { got, sub, publish } = setup();
+    sub('five', { type: 'orderbook', codes: ['KRW-BTC'], depth: 5 });
+    sub('fifteen', { type: 'orderbook', codes: ['KRW-BTC'], depth: 15 });
+    const real = book('KRW-BTC', 15) as unknown as { orderbookUnits: unknown[] };
+    let reads = 0;
+    // A book whose units getter is counted (the router must not decode them per message).
+    const units = real.orderbookUnits;
+    const counted = { type: 'orderbook', code: 'KRW-BTC', streamType: 'REALTIME', level: null, get orderbookUnits() { reads++; return units; } } as unknown as UpbitMessage;
+    publish(counted);
+    expect(reads).toBe(0);
+    const five = got.get('five')![0] as unknown as { orderbookUnits: unknown[] };
+    const fifteen = got.get('fifteen')![0] as unknown as { orderbookUnits: unknown[] };
+    expect(five.orderbookUnits).toHaveLength(5);
+    expect(fifteen.orderbookUnits).toBe(units); // it fits: the book's own units
+  });
+
+  it('the level filter builds no Decimal per message, and matches the level whatever its digits', () => {
+    const { got, sub, publish } = setup();
+    sub('l1000', { type: 'orderbook', codes: ['KRW-BTC'], level: 1000 });
+    const eq = vi.spyOn(Decimal.prototype, 'eq');
+    try {
+      const frame = (level: string) =>
+        decodeFrame(`{"type":"orderbook","code":"KRW-BTC","total_ask_size":0,"total_bid_size":0,"timestamp":1,"level":${level},"stream_type":"REALTIME","orderbook_units":[]}`)[0];
+      for (const level of ['1000', '1000.0', '1e3', '0', '100']) publish(frame(level));
+      expect(eq).not.toHaveBeenCalled();
+    } finally {
+      eq.mockRestore();
+    }
+    expect(got.get('l1000')!.map((m) => String((m as { level: unknown }).level))).toEqual(['1000', '1000', '1000']);
+  });
+
+  it('a subscription without codes gets every code beside the exact ones, until it is removed', () => {
+    const { router, got, sub, publish } = setup();
+    const all = sub('all', { type: 'trade' });
+    sub('btc', { type: 'trade', codes: ['KRW-BTC'] });
+    publish(trade('KRW-BTC', '1'));
+    publish(trade('KRW-ETH', '2'));
+    expect(got.get('all')!.map((m) => (m as { code: string }).code)).toEqual(['KRW-BTC', 'KRW-ETH']);
+    router.remove(all);
+    publish(trade('KRW-ETH', '3'));
+    publish(trade('KRW-BTC', '4'));
+    expect(got.get('all')).toHaveLength(2);
+    expect(got.get('btc')).toHaveLength(2);
+    expect(router.metrics.unrouted).toBe(1);
+    expect(router.targets('trade')).toEqual([]);
+  });
+
+  it('a cut book (route or pool reader) reads everything but its units and totals from the book', () => {
+    const { got, sub, publish } = setup();
+    sub('five', { type: 'orderbook', codes: ['KRW-BTC'], depth: 5 });
+    const b = book('KRW-BTC', 15) as unknown as { constructor: unknown; code: string };
+    publish(b as unknown as UpbitMessage);
+    for (const cut of [truncateBook(b as never, 5), got.get('five')![0]] as unknown as (typeof b)[]) {
+      expect(cut.constructor).toBe(b.constructor);
+      expect(cut.code).toBe('KRW-BTC');
+      expect(() => String(cut)).not.toThrow();
+    }
   });
 
   it('remove stops a subscription; narrow keeps the state of the codes it keeps', () => {

@@ -1,0 +1,158 @@
+/**
+ * The per-route state the router keeps for the checks it makes on every message, built so that
+ * the check itself allocates nothing (router.ts `offer` is the hot path):
+ *
+ *   RecentIds     trade de-duplication: the last TRADE_MEMORY ids, an open-addressing table over a
+ *                 ring (a `Set` with that churn re-hashes every id and rebuilds its table)
+ *   sameDecimal   orderbook level filter: compares two Decimals field by field (`eq(number)`
+ *                 builds a Decimal per call)
+ *   BookCut       depth cut: one Proxy per message over a handler shared by the route; the units
+ *                 and totals are cut when first read, so a book that already fits (or whose units
+ *                 nobody reads) costs no copy
+ *
+ * How to read: each part is independent; router.ts says when each one runs.
+ */
+import { Decimal, type Orderbook } from '../io/index.js';
+
+/** How many recent trade ids each trade route remembers for de-duplication. */
+export const TRADE_MEMORY = 256;
+/** Table slots: a power of two, four per remembered id (load ≤ 1/4: short probes). */
+const SLOTS = TRADE_MEMORY * 4;
+const MASK = SLOTS - 1;
+
+/** FNV-1a over the id's UTF-16 units: cheap for the 17–20 digit ids Upbit sends. */
+function hashId(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * A bounded "seen" set of strings: the oldest id leaves when a new one arrives. Linear probing,
+ * slots hold `ring index + 1` (0 = empty); deletion shifts the probe run back (no tombstones).
+ */
+export class RecentIds {
+  private readonly ring: (string | undefined)[] = new Array<string | undefined>(TRADE_MEMORY).fill(undefined);
+  private readonly hashes = new Int32Array(TRADE_MEMORY);
+  private readonly slots = new Int16Array(SLOTS);
+  private next = 0;
+
+  /** true when `id` was new (it is remembered now). */
+  add(id: string): boolean {
+    const h = hashId(id) | 0;
+    for (let s = h & MASK; ; s = (s + 1) & MASK) {
+      const k = this.slots[s];
+      if (k === 0) break;
+      if (this.hashes[k - 1] === h && this.ring[k - 1] === id) return false;
+    }
+    const at = this.next;
+    if (this.ring[at] !== undefined) this.forget(at);
+    this.ring[at] = id;
+    this.hashes[at] = h;
+    let s = h & MASK;
+    while (this.slots[s] !== 0) s = (s + 1) & MASK;
+    this.slots[s] = at + 1;
+    this.next = at + 1 === TRADE_MEMORY ? 0 : at + 1;
+    return true;
+  }
+
+  /** Remove ring entry `at` from the table (backward-shift deletion keeps every probe run unbroken). */
+  private forget(at: number): void {
+    let hole = this.hashes[at] & MASK;
+    while (this.slots[hole] !== at + 1) hole = (hole + 1) & MASK;
+    for (let j = (hole + 1) & MASK; ; j = (j + 1) & MASK) {
+      const k = this.slots[j];
+      if (k === 0) break;
+      const home = this.hashes[k - 1] & MASK;
+      // Entry k may fill the hole unless its home lies cyclically in (hole, j].
+      const stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+      if (!stays) {
+        this.slots[hole] = k;
+        hole = j;
+      }
+    }
+    this.slots[hole] = 0;
+    this.ring[at] = undefined;
+  }
+}
+
+/**
+ * `a.eq(b)` without allocating, for finite Decimals: decimal.js keeps values normalised (sign,
+ * exponent, base-1e7 words without trailing zero words), so equal values have equal fields.
+ */
+export function sameDecimal(a: Decimal, b: Decimal): boolean {
+  const ad = a.d;
+  const bd = b.d;
+  if (ad === null || bd === null || ad === undefined || bd === undefined) return a.eq(b); // NaN, ±Infinity
+  if (a.e !== b.e || ad.length !== bd.length) return false;
+  if (ad[0] === 0 && bd[0] === 0) return true; // ±0
+  if (a.s !== b.s) return false;
+  for (let i = 0; i < ad.length; i++) if (ad[i] !== bd[i]) return false;
+  return true;
+}
+
+/** The cut of one book: its first `depth` units and their exact totals. */
+interface Cut {
+  readonly units: readonly unknown[];
+  readonly totalAskSize: Decimal;
+  readonly totalBidSize: Decimal;
+}
+
+/**
+ * A route's depth cut. `view(book)` costs one Proxy; the cut is made when `orderbookUnits`, a total
+ * or `toJSON` is first read through it, and kept per book (so each read returns the same values).
+ * A book with no more than `depth` units reads as itself (Upbit's own units and totals).
+ */
+export class BookCut {
+  private readonly cuts = new WeakMap<object, Cut | null>();
+  private readonly handler: ProxyHandler<Orderbook>;
+
+  constructor(readonly depth: number) {
+    const cutOf = (book: Orderbook) => this.cutOf(book);
+    this.handler = {
+      get(target, prop) {
+        if (prop === 'orderbookUnits' || prop === 'totalAskSize' || prop === 'totalBidSize') {
+          const cut = cutOf(target);
+          if (cut !== null) return cut[prop === 'orderbookUnits' ? 'units' : prop];
+        } else if (prop === 'toJSON') {
+          const cut = cutOf(target);
+          if (cut !== null) {
+            return () => ({
+              ...(target as unknown as { toJSON(): object }).toJSON(),
+              orderbookUnits: cut.units,
+              totalAskSize: cut.totalAskSize,
+              totalBidSize: cut.totalBidSize,
+            });
+          }
+        }
+        return Reflect.get(target, prop, target);
+      },
+    };
+  }
+
+  /** `book` as this route sees it. */
+  view<T extends Orderbook>(book: T): T {
+    return new Proxy(book, this.handler as ProxyHandler<T>);
+  }
+
+  /** The cut of `book`, or null when it has no more units than the depth. */
+  private cutOf(book: Orderbook): Cut | null {
+    let cut = this.cuts.get(book);
+    if (cut === undefined) {
+      const units = book.orderbookUnits;
+      if (units.length <= this.depth) cut = null;
+      else {
+        const kept = Object.freeze(units.slice(0, this.depth));
+        let ask = new Decimal(0);
+        let bid = new Decimal(0);
+        for (const u of kept) {
+          ask = ask.plus(u.askSize);
+          bid = bid.plus(u.bidSize);
+        }
+        cut = { units: kept, totalAskSize: ask, totalBidSize: bid };
+      }
+      this.cuts.set(book, cut);
+    }
+    return cut;
+  }
+}
