@@ -6,6 +6,6 @@
  * component → metrics.ts).
  * A module of its own so the hot-path files do not load the Prometheus client.
  */
-export const ARRIVED: unique symbol = Symbol('upbit-ws.arrived');
+export { ARRIVED } from '../io/view.js'; // a slot of every decoded message (src/io/view.ts)
 /** One frame in this many is stamped (a power of two). */
 export const LATENCY_SAMPLE = 64;

@@ -11,7 +11,7 @@
  */
 import { fromCallback } from 'xstate';
 import {
-  decodeFrame,
+  decodeFrameInto,
   UpbitConnectionError,
   UpbitDecodeError,
   UpbitServerError,
@@ -74,15 +74,25 @@ export function socketLogic(hooks: SocketHooks) {
         meter.bytes += data.length;
         if ((++meter.frames & (LATENCY_SAMPLE - 1)) === 0) arrived = performance.now();
       }
-      let messages: UpbitMessage[];
+      // One array for every frame's messages; a frame arriving while one is still being delivered
+      // (a callback that somehow drives this socket) gets its own.
+      const into = delivering ? [] : decoded;
       try {
-        messages = decodeFrame(data);
+        decodeFrameInto(data, into);
       } catch (err) {
         hooks.onDecodeError(err as UpbitDecodeError, conn);
         return;
       }
-      deliverMessages(messages, conn, epoch, router, meter, arrived, control);
+      const outer = !delivering;
+      delivering = true;
+      try {
+        deliverMessages(into, conn, epoch, router, meter, arrived, control);
+      } finally {
+        if (outer) delivering = false;
+      }
     };
+    const decoded: UpbitMessage[] = [];
+    let delivering = false;
     /** Status, error and LIST_SUBSCRIPTIONS answers: the machine's and the hooks' business, not the router's. */
     const control = (m: UpbitMessage) => {
       switch (m.type) {

@@ -137,23 +137,26 @@ export function decodeFast(frame: string | Uint8Array, out?: UpbitMessage[]): Up
       if (m !== undefined && objectEnd === n) {
         fastStats.hits++;
         if (out === undefined) return [m];
-        out.length = 0;
-        out.push(m);
+        out[0] = m; // index and length writes keep the array's storage (length = 0 would drop it)
+        out.length = 1;
         return out;
       }
     } else if (c === 91 && n > 2) {
       const list = out ?? [];
-      list.length = 0;
+      let count = 0;
       for (let i = 1; ; ) {
         if (text.charCodeAt(i) !== 123) break;
         const m = matchObject(text, i);
         if (m === undefined) break;
-        list.push(m);
+        if (count < list.length) list[count] = m;
+        else list.push(m);
+        count++;
         i = objectEnd;
         const d = text.charCodeAt(i);
         if (d === 44) i++;
         else if (d === 93 && i === n - 1) {
           fastStats.hits++;
+          list.length = count;
           return list;
         } else break;
       }

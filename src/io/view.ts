@@ -101,15 +101,37 @@ export interface Plan {
   readonly orderRows: [number[], number[]];
 }
 
+/** The key under which a receiver stamps a message's arrival time (the hub's delay sample, arrival.ts). */
+export const ARRIVED: unique symbol = Symbol('upbit-ws.arrived');
+
 /**
  * The common base of every decoded message and nested list element. Each plan's class (generated
  * by `makeView`) holds the source and one private slot per row: the value's start (0 = absent), or,
  * once read, the value itself. The slots are private: invisible to Object.keys, spread and JSON.
  */
 export abstract class LazyView {
+  // Two slots a receiver sets on each message (the hub's router and socket): part of every view
+  // from its construction, so setting them never changes its hidden class or grows a property store.
+  #epoch: number | undefined = undefined;
+  #arrived: number | undefined = undefined;
+  /** The connection generation the hub delivered this message in; undefined from `decodeFrame`. */
+  get epoch(): number | undefined {
+    return this.#epoch;
+  }
+  set epoch(epoch: number | undefined) {
+    this.#epoch = epoch;
+  }
+  /** @internal When the hub received the frame (`performance.now()` ms), for its delay sample. */
+  get [ARRIVED](): number | undefined {
+    return this.#arrived;
+  }
+  set [ARRIVED](at: number | undefined) {
+    this.#arrived = at;
+  }
   /** A plain object with every field (nested list elements too); Decimals stay Decimals. */
   abstract toJSON(): Record<string, unknown>;
 }
+Object.defineProperty(LazyView.prototype, 'epoch', { ...Object.getOwnPropertyDescriptor(LazyView.prototype, 'epoch'), enumerable: true });
 
 // ─── reading a value from its start ─────────────────────────────────────────────────────────────
 

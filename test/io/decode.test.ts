@@ -261,3 +261,16 @@ describe('decodeFrameInto (one reused array for a stream of frames)', () => {
     expect(out).toHaveLength(0);
   });
 });
+
+describe('the receiver slots of a view', () => {
+  it('epoch: undefined from decodeFrame, settable, not an own key, not in toJSON', () => {
+    const [m] = decodeFrame(TICKER_DEFAULT.frame) as unknown as [LazyView & { epoch: number | undefined }];
+    expect(m.epoch).toBeUndefined();
+    m.epoch = 3;
+    expect(m.epoch).toBe(3);
+    expect(Object.keys(m)).toEqual(['type', 'code', 'streamType']);
+    expect('epoch' in m.toJSON()).toBe(false);
+    // another message's slot is its own
+    expect((decodeFrame(TICKER_DEFAULT.frame)[0] as unknown as { epoch?: number }).epoch).toBeUndefined();
+  });
+});
