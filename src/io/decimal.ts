@@ -72,16 +72,27 @@ export function decimalAt(src: string, start: number, end: number): Decimal {
     c = src.charCodeAt(++i);
   }
   const intStart = i;
-  while (i < end && c >= 48 && c <= 57) c = src.charCodeAt(++i);
+  let ip = 0; // exact while nInt ≤ 15 (< 2⁵³)
+  while (i < end && c >= 48 && c <= 57) {
+    ip = ip * 10 + (c - 48);
+    c = src.charCodeAt(++i);
+  }
   const nInt = i - intStart;
   if (nInt > 21 || nInt === 0) return decimalGeneral(src, start, numberEnd(src, i, end));
   // Integer words, from the left: the first takes nInt mod 7 digits (7 when that is 0).
   let n = 0; // words in W
-  let j = intStart;
-  for (let take = nInt % LOG_BASE || LOG_BASE; j < i; take = LOG_BASE) {
-    let w = 0;
-    for (const stop = j + take; j < stop; j++) w = w * 10 + (src.charCodeAt(j) - 48);
-    W[n++] = w;
+  if (nInt <= LOG_BASE) W[n++] = ip;
+  else if (nInt <= 2 * LOG_BASE) {
+    const hi = Math.floor(ip / 1e7); // exact: ip < 10¹⁴, and the quotient's error is far below 1/10⁷
+    W[n++] = hi;
+    W[n++] = ip - hi * 1e7;
+  } else {
+    let j = intStart;
+    for (let take = nInt % LOG_BASE || LOG_BASE; j < i; take = LOG_BASE) {
+      let w = 0;
+      for (const stop = j + take; j < stop; j++) w = w * 10 + (src.charCodeAt(j) - 48);
+      W[n++] = w;
+    }
   }
   const intWords = n;
   if (c === 46 /* . */) {
