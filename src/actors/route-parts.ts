@@ -20,34 +20,70 @@ export const TRADE_MEMORY = 256;
 const SLOTS = TRADE_MEMORY * 4;
 const MASK = SLOTS - 1;
 
-/** FNV-1a over the id's UTF-16 units: cheap for the 17–20 digit ids Upbit sends. */
+/** FNV-1a over the id's UTF-16 units (ids that are not plain digit strings). */
 function hashId(id: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
 
+/** Set by `split`: a digit id of at most 30 digits as two exact numbers (digits before the last 15, the last 15). */
+let high = 0;
+let low = 0;
+
+/** Whether `id` is 1–30 ASCII digits; if so its halves are in `high` and `low`. */
+function split(id: string): boolean {
+  const n = id.length;
+  if (n === 0 || n > 30) return false;
+  const cut = n > 15 ? n - 15 : 0;
+  let hi = 0;
+  let lo = 0;
+  for (let i = 0; i < n; i++) {
+    const d = id.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    if (i < cut) hi = hi * 10 + d;
+    else lo = lo * 10 + d;
+  }
+  high = hi;
+  low = lo;
+  return true;
+}
+
 /**
- * A bounded "seen" set of strings: the oldest id leaves when a new one arrives. Linear probing,
- * slots hold `ring index + 1` (0 = empty); deletion shifts the probe run back (no tombstones).
+ * The last TRADE_MEMORY trade ids a route accepted. Upbit's ids are long digit strings, kept here
+ * as numbers (two exact halves and the length), not as strings: a digit string read from a frame
+ * is a slice that holds the whole frame's text alive, 256 frames per route. Other ids are kept as
+ * they are.
  */
 export class RecentIds {
-  private readonly ring: (string | undefined)[] = new Array<string | undefined>(TRADE_MEMORY).fill(undefined);
+  private readonly high = new Float64Array(TRADE_MEMORY);
+  private readonly low = new Float64Array(TRADE_MEMORY);
+  /** The id's length for a digit id, 0 for an empty ring entry, -1 for an id kept in `other`. */
+  private readonly length = new Int8Array(TRADE_MEMORY);
+  private readonly other: (string | undefined)[] = new Array<string | undefined>(TRADE_MEMORY).fill(undefined);
   private readonly hashes = new Int32Array(TRADE_MEMORY);
   private readonly slots = new Int16Array(SLOTS);
   private next = 0;
 
   /** true when `id` was new (it is remembered now). */
   add(id: string): boolean {
-    const h = hashId(id) | 0;
+    const digits = split(id);
+    const len = digits ? id.length : -1;
+    const h = digits ? Math.imul(low | 0, 0x9e3779b1) ^ Math.imul((low / 4294967296) | 0, 0x85ebca6b) ^ Math.imul(high | 0, 0xc2b2ae35) ^ len : hashId(id) | 0;
     for (let s = h & MASK; ; s = (s + 1) & MASK) {
       const k = this.slots[s];
       if (k === 0) break;
-      if (this.hashes[k - 1] === h && this.ring[k - 1] === id) return false;
+      const e = k - 1;
+      if (this.hashes[e] !== h || this.length[e] !== len) continue;
+      if (digits ? this.low[e] === low && this.high[e] === high : this.other[e] === id) return false;
     }
     const at = this.next;
-    if (this.ring[at] !== undefined) this.forget(at);
-    this.ring[at] = id;
+    if (this.length[at] !== 0) this.forget(at);
+    this.length[at] = len;
+    if (digits) {
+      this.high[at] = high;
+      this.low[at] = low;
+    } else this.other[at] = id;
     this.hashes[at] = h;
     let s = h & MASK;
     while (this.slots[s] !== 0) s = (s + 1) & MASK;
@@ -72,7 +108,8 @@ export class RecentIds {
       }
     }
     this.slots[hole] = 0;
-    this.ring[at] = undefined;
+    this.length[at] = 0;
+    this.other[at] = undefined;
   }
 }
 

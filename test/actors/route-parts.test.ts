@@ -34,6 +34,26 @@ describe('RecentIds', () => {
     expect(repeats).toBeGreaterThan(10_000);
   });
 
+  it('tells apart ids that only look alike: leading zeros, 15-digit boundaries, long and non-digit ids', () => {
+    const rand = prng(13);
+    const pool = ['12', '012', '0012', '1', '10', '100000000000000', '1000000000000000', '0100000000000000', '999999999999999999999999999999', '9999999999999999999999999999999', '12a', 'a12', '', 'KRW-1', '17877285547970001', '1787728554797000'];
+    const ids = new RecentIds();
+    const ref = new Reference();
+    for (let i = 0; i < 5_000; i++) {
+      const id = pool[Math.floor(rand() * pool.length)];
+      expect(ids.add(id), id).toBe(ref.add(id));
+    }
+  });
+
+  it('keeps digit ids as numbers, so no id string (a slice of its frame) is held', () => {
+    const ids = new RecentIds();
+    for (let i = 0; i < 1_000; i++) ids.add(String(17877285547970000n + BigInt(i)));
+    const held = (ids as unknown as { other: unknown[] }).other.filter((x) => x !== undefined);
+    expect(held).toEqual([]);
+    ids.add('not-a-number');
+    expect((ids as unknown as { other: unknown[] }).other.filter((x) => x !== undefined)).toEqual(['not-a-number']);
+  });
+
   it('forgets an id once 256 newer ones arrived, not before', () => {
     const ids = new RecentIds();
     expect(ids.add('first')).toBe(true);
