@@ -156,7 +156,7 @@ export class BookCut {
           if (cut !== null) {
             return () => ({
               ...(target as unknown as { toJSON(): object }).toJSON(),
-              orderbookUnits: cut.units,
+              orderbookUnits: cut.units.map((u) => (u as { toJSON(): object }).toJSON()), // plain, as the book's own toJSON gives
               totalAskSize: cut.totalAskSize,
               totalBidSize: cut.totalBidSize,
             });

@@ -268,7 +268,7 @@ export function truncateBook<T extends Orderbook>(msg: T, depth: number): T {
     totalBidSize: () => total('bidSize'),
     toJSON: () => () => ({
       ...(msg as unknown as { toJSON(): object }).toJSON(),
-      orderbookUnits: kept,
+      orderbookUnits: kept.map((u) => (u as unknown as { toJSON(): object }).toJSON()), // plain, as the book's own toJSON gives
       totalAskSize: total('askSize'),
       totalBidSize: total('bidSize'),
     }),

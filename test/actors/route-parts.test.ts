@@ -109,4 +109,10 @@ describe('BookCut', () => {
     expect(json.totalBidSize).toBe('0.6');
     expect(json.code).toBe('KRW-BTC');
   });
+
+  it("a cut book's toJSON() is a plain object all the way down, as an uncut book's is", () => {
+    const plain = (new BookCut(3).view(book(15)) as unknown as { toJSON(): { orderbookUnits: object[] } }).toJSON();
+    expect(plain.orderbookUnits).toHaveLength(3);
+    for (const u of plain.orderbookUnits) expect(Object.getPrototypeOf(u)).toBe(Object.prototype);
+  });
 });

@@ -207,6 +207,10 @@ describe('Router', () => {
       expect(cut.constructor).toBe(b.constructor);
       expect(cut.code).toBe('KRW-BTC');
       expect(() => String(cut)).not.toThrow();
+      // toJSON() stays a plain object all the way down, cut units included
+      const plain = (cut as unknown as { toJSON(): { orderbookUnits: object[] } }).toJSON();
+      expect(plain.orderbookUnits).toHaveLength(5);
+      for (const u of plain.orderbookUnits) expect(Object.getPrototypeOf(u)).toBe(Object.prototype);
     }
   });
 
