@@ -110,8 +110,14 @@ export const ARRIVED: unique symbol = Symbol('upbit-ws.arrived');
  * once read, the value itself. The slots are private: invisible to Object.keys, spread and JSON.
  */
 export abstract class LazyView {
-  // Two slots a receiver sets on each message (the hub's router and socket): part of every view
-  // from its construction, so setting them never changes its hidden class or grows a property store.
+  /** A plain object with every field (nested list elements too); Decimals stay Decimals. */
+  abstract toJSON(): Record<string, unknown>;
+}
+
+/** The base of top-level messages (not of list elements): two more slots, for whoever receives them. */
+export abstract class MessageView extends LazyView {
+  // Set on each message by the hub's router and socket: part of every message from its
+  // construction, so setting them never changes its hidden class or grows a property store.
   #epoch: number | undefined = undefined;
   #arrived: number | undefined = undefined;
   /** The connection generation the hub delivered this message in; undefined from `decodeFrame`. */
@@ -128,10 +134,8 @@ export abstract class LazyView {
   set [ARRIVED](at: number | undefined) {
     this.#arrived = at;
   }
-  /** A plain object with every field (nested list elements too); Decimals stay Decimals. */
-  abstract toJSON(): Record<string, unknown>;
 }
-Object.defineProperty(LazyView.prototype, 'epoch', { ...Object.getOwnPropertyDescriptor(LazyView.prototype, 'epoch'), enumerable: true });
+Object.defineProperty(MessageView.prototype, 'epoch', { ...Object.getOwnPropertyDescriptor(MessageView.prototype, 'epoch'), enumerable: true });
 
 // ─── reading a value from its start ─────────────────────────────────────────────────────────────
 
@@ -433,7 +437,7 @@ function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: numbe
     }
     return out;
   };
-  const View = new Function('LazyView', 'S', 'E', 'L', 'R', 'D', 'N', 'C', 'V', 'J', body)(LazyView, SLOTS, ENDS, LISTS, readAt, readDecimal, readEnum, readCode, plan.values, toJSON) as Plan['View'];
+  const View = new Function('LazyView', 'S', 'E', 'L', 'R', 'D', 'N', 'C', 'V', 'J', body)(synthetic !== undefined || typeRow >= 0 ? MessageView : LazyView, SLOTS, ENDS, LISTS, readAt, readDecimal, readEnum, readCode, plan.values, toJSON) as Plan['View'];
   const proto = View.prototype as object;
   for (const name of Object.getOwnPropertyNames(proto)) {
     const d = Object.getOwnPropertyDescriptor(proto, name)!;

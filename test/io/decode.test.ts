@@ -273,4 +273,10 @@ describe('the receiver slots of a view', () => {
     // another message's slot is its own
     expect((decodeFrame(TICKER_DEFAULT.frame)[0] as unknown as { epoch?: number }).epoch).toBeUndefined();
   });
+
+  it('only messages carry them: list elements (orderbook units) stay as small as their fields', () => {
+    const [book] = decodeFrame(ORDERBOOK_DEFAULT.frame) as unknown as [{ epoch: unknown; orderbookUnits: object[] }];
+    expect('epoch' in book).toBe(true);
+    expect('epoch' in book.orderbookUnits[0]).toBe(false);
+  });
 });
