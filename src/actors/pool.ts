@@ -17,12 +17,28 @@
  * Messages for keys nobody retained are ignored. Trades are de-duplicated by `sequentialId`
  * against the ring (a re-sent snapshot or a duplicated frame would otherwise count twice).
  */
-import { Decimal, UpbitValidationError, type Candle, type CandleType, type DataMessage, type Orderbook, type Ticker, type Trade } from '../io/index.js';
+import { assertMarketCode, CANDLE_TYPES, Decimal, UpbitValidationError, type Candle, type CandleType, type DataMessage, type Orderbook, type Ticker, type Trade } from '../io/index.js';
 import { truncateBook } from './router.js';
 
 /** The types the pool stores: public market data with a code. */
 export type PoolType = 'ticker' | 'trade' | 'orderbook' | CandleType;
 export type PoolMessage = Ticker | Trade | Orderbook | Candle;
+
+const POOL_TYPES: ReadonlySet<string> = new Set(['ticker', 'trade', 'orderbook', ...CANDLE_TYPES]);
+
+/**
+ * The arguments of `registerInterests` (the hub's and a gateway consumer's), checked before anything
+ * is registered; returns the orderbook level. Throws `UpbitValidationError` to the caller.
+ */
+export function checkInterests(codes: readonly string[], types: readonly PoolType[], level: unknown = 0): number {
+  if (!Array.isArray(codes) || codes.length === 0) throw new UpbitValidationError('INVALID_CODE', 'registerInterests needs at least one market code');
+  if (!Array.isArray(types) || types.length === 0 || !types.every((t) => typeof t === 'string' && POOL_TYPES.has(t))) {
+    throw new UpbitValidationError('INVALID_OPTION', 'registerInterests types: ticker, trade, orderbook or candle.<unit>');
+  }
+  for (const c of codes) assertMarketCode(c);
+  if (typeof level !== 'number' || !Number.isFinite(level) || level < 0) throw new UpbitValidationError('INVALID_OPTION', `orderbook level must be a number >= 0`);
+  return level;
+}
 
 export interface DataPoolOptions {
   /** Messages kept per key (ticker, orderbook, candle), the latest included. @default 16 */

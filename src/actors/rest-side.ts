@@ -32,7 +32,6 @@ import {
   UpbitError,
   UpbitStoppedError,
   UpbitValidationError,
-  assertMarketCode,
   restOriginFromUrl,
   type Credentials,
   type JwtAlgorithm,
@@ -45,7 +44,7 @@ import type { Wish } from '../machines/types.js';
 import { RestTransport } from '../io/rest-transport.js';
 import { MarketGate } from './markets-gate.js';
 import { MarketDirectory, type TimerClock } from './markets.js';
-import { DataPool, type DataPoolOptions, type PoolType } from './pool.js';
+import { checkInterests, DataPool, type DataPoolOptions, type PoolType } from './pool.js';
 import { PrivateReconciler, type PrivateRest, type RestAccount, type RestOrder } from './reconcile.js';
 import type { ConnectionName, Router } from './router.js';
 import { askToken, RATE_MARGIN } from './slots.js';
@@ -177,18 +176,10 @@ export function createRestSide(input: RestSideInput) {
     const [type, code, level] = k.split('|');
     return { type: type as PoolType, code: code!, level: Number(level) };
   };
-  const POOL_TYPES: ReadonlySet<string> = new Set(['ticker', 'trade', 'orderbook']);
-  const isPoolType = (t: unknown): t is PoolType => typeof t === 'string' && (POOL_TYPES.has(t) || /^candle\.(1s|1m|3m|5m|10m|15m|30m|60m|240m)$/.test(t));
 
   async function registerInterests(componentId: string, codes: readonly string[], types: readonly PoolType[], o: InterestOptions = {}): Promise<void> {
     if (stopped) throw new UpbitStoppedError();
-    if (!Array.isArray(codes) || codes.length === 0) throw new UpbitValidationError('INVALID_CODE', 'registerInterests needs at least one market code');
-    if (!Array.isArray(types) || types.length === 0 || !types.every(isPoolType)) {
-      throw new UpbitValidationError('INVALID_OPTION', 'registerInterests types: ticker, trade, orderbook or candle.<unit>');
-    }
-    for (const c of codes) assertMarketCode(c);
-    const level = o.level ?? 0;
-    if (typeof level !== 'number' || !Number.isFinite(level) || level < 0) throw new UpbitValidationError('INVALID_OPTION', `orderbook level must be a number >= 0`);
+    const level = checkInterests(codes, types, o.level);
     const refused = directory ? await directory.validate(codes) : undefined;
     if (refused) throw refused;
     if (stopped) throw new UpbitStoppedError();

@@ -13,9 +13,9 @@
  * and `stop` end them. Validation is local (codes, types, level); market listing and level
  * conflicts are the gateway hub's to judge (its refusals come back through the lease reply).
  */
-import { UpbitAbortError, UpbitStoppedError, UpbitValidationError, assertMarketCode, type Wish } from '../io/index.js';
+import { UpbitAbortError, UpbitStoppedError, type Wish } from '../io/index.js';
 import type { ClientData } from '../actors/client.js';
-import { DataPool, type DataPoolOptions, type PoolType } from '../actors/pool.js';
+import { checkInterests, DataPool, type DataPoolOptions, type PoolType } from '../actors/pool.js';
 import type { Router } from '../actors/router.js';
 import type { InterestOptions } from '../actors/rest-side.js';
 import type { RemoteRest } from './rest.js';
@@ -32,8 +32,6 @@ export interface ConsumerDataInput {
   pull?: DataPoolOptions;
 }
 
-const POOL_TYPES: ReadonlySet<string> = new Set(['ticker', 'trade', 'orderbook']);
-const isPoolType = (t: unknown): t is PoolType => typeof t === 'string' && (POOL_TYPES.has(t) || /^candle\.(1s|1m|3m|5m|10m|15m|30m|60m|240m)$/.test(t));
 
 export type ConsumerData = ReturnType<typeof createConsumerData>;
 
@@ -65,13 +63,7 @@ export function createConsumerData(input: ConsumerDataInput) {
 
   async function registerInterests(componentId: string, codes: readonly string[], types: readonly PoolType[], o: InterestOptions = {}): Promise<void> {
     if (stopped) throw new UpbitStoppedError('the gateway connection is closed');
-    if (!Array.isArray(codes) || codes.length === 0) throw new UpbitValidationError('INVALID_CODE', 'registerInterests needs at least one market code');
-    if (!Array.isArray(types) || types.length === 0 || !types.every(isPoolType)) {
-      throw new UpbitValidationError('INVALID_OPTION', 'registerInterests types: ticker, trade, orderbook or candle.<unit>');
-    }
-    for (const c of codes) assertMarketCode(c);
-    const level = o.level ?? 0;
-    if (typeof level !== 'number' || !Number.isFinite(level) || level < 0) throw new UpbitValidationError('INVALID_OPTION', `orderbook level must be a number >= 0`);
+    const level = checkInterests(codes, types, o.level);
     let mine = interests.get(componentId);
     if (!mine) interests.set(componentId, (mine = new Map()));
     const added: [object, string[]][] = [];
