@@ -18,7 +18,7 @@ import { UpbitDecodeError } from '../../src/io/errors.js';
 import { decodeFast } from '../../src/io/fast.js';
 import { FORMATS, type UpbitMessage } from '../../src/io/fields.js';
 import { ALL_FIXTURES } from './fixtures.js';
-import { DATA_TABLES, generate, keyOf, members, objectOf } from './generate.js';
+import { closingEnd, DATA_TABLES, generate, keyOf, members, objectOf } from './generate.js';
 
 export class Mismatch extends Error {}
 
@@ -128,24 +128,7 @@ function memberSurgery(rand: () => number, b: Buffer): Buffer | undefined {
   const text = b.toString('latin1');
   const start = text.indexOf('{');
   if (start < 0) return undefined;
-  // the object at `start`, found by its members
-  let depth = 0;
-  let inString = false;
-  let end = -1;
-  for (let i = start; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === '{' || c === '[') depth++;
-    else if (c === '}' || c === ']') {
-      if (--depth === 0) {
-        end = i + 1;
-        break;
-      }
-    }
-  }
+  const end = closingEnd(text, start); // the object at `start`
   if (end < 0) return undefined;
   const ms = members(text.slice(start, end));
   if (ms.length === 0) return undefined;

@@ -33,6 +33,22 @@ export function members(obj: string): string[] {
   return out.filter((m) => m.length > 0);
 }
 
+/** The index past the object or array that opens at `start` in `text` (strings skipped), or -1 when it never closes. */
+export function closingEnd(text: string, start: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') depth++;
+    else if ((c === '}' || c === ']') && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
 export const objectOf = (ms: readonly string[]) => `{${ms.join(',')}}`;
 export const keyOf = (member: string) => member.slice(1, member.indexOf('"', 1));
 

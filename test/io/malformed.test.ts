@@ -20,6 +20,7 @@ import {
   prng,
 } from './fixtures.js';
 import { decodeErrorOf, withValue, without } from './helpers.js';
+import { mutate } from './differential.js'; // byte damage and member surgery, shared with the differential test
 
 const codeOf = (frame: string | Uint8Array) => decodeErrorOf(() => decodeFrame(frame)).code;
 
@@ -236,35 +237,6 @@ describe('errors carry what a caller needs', () => {
 });
 
 describe('fuzz: random damage never escapes as anything but UpbitDecodeError', () => {
-  const mutate = (rand: () => number, src: Buffer): Buffer => {
-    const b = Buffer.from(src);
-    const at = Math.floor(rand() * b.length);
-    const structural = Buffer.from('{}[],:"\\ -+.eE0123456789tfn');
-    switch (Math.floor(rand() * 7)) {
-      case 0: // flip a bit
-        b[at] ^= 1 << Math.floor(rand() * 8);
-        return b;
-      case 1: // overwrite with a structural character
-        b[at] = structural[Math.floor(rand() * structural.length)];
-        return b;
-      case 2: // any byte at all
-        b[at] = Math.floor(rand() * 256);
-        return b;
-      case 3: // delete a byte
-        return Buffer.concat([b.subarray(0, at), b.subarray(at + 1)]);
-      case 4: // insert a byte
-        return Buffer.concat([b.subarray(0, at), structural.subarray(Math.floor(rand() * structural.length)).subarray(0, 1), b.subarray(at)]);
-      case 5: // truncate
-        return b.subarray(0, at);
-      default: {
-        // duplicate a chunk somewhere else
-        const from = Math.floor(rand() * b.length);
-        const chunk = b.subarray(from, from + Math.floor(rand() * 20));
-        return Buffer.concat([b.subarray(0, at), chunk, b.subarray(at)]);
-      }
-    }
-  };
-
   it('20 000 mutations of every fixture (single and repeated damage)', () => {
     const rand = prng(0xf022);
     const seeds = [...ALL_FIXTURES.map((f) => Buffer.from(f.frame)), Buffer.from(`[${ORDERBOOK_DEFAULT.frame},${TRADE_DEFAULT.frame}]`)];
