@@ -42,7 +42,7 @@ function digitCount(w: number): number {
 }
 
 /** The index past the number at `start`, at most `end`: its characters are digits, `.`, `e`, `E`, `+` and `-`. */
-function numberEnd(src: string, start: number, end: number): number {
+export function numberEnd(src: string, start: number, end: number): number {
   let i = start;
   for (; i < end; i++) {
     const c = src.charCodeAt(i);

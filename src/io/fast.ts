@@ -244,6 +244,3 @@ export function resetTemplates(): void {
   }
   learning.clear();
 }
-
-/** @internal The templates of `plan` (benchmarks). */
-export const __templates = (plan: Plan): Template | undefined => byPlan.get(plan)?.[1][0] ?? byPlan.get(plan)?.[0][0];

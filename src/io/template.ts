@@ -19,7 +19,7 @@
  * `[^"]*` by `"`, a number's digits by `,` `}` `.` `e`), and list repetitions by `,` or `]`; a
  * failed match therefore backtracks through each choice point once, at constant cost: linear time.
  */
-import { ENDS, LISTS, SLOTS, type LazyView, type Plan } from './view.js';
+import { ENDS, LISTS, SLOTS, stringsEnd, type LazyView, type Plan } from './view.js';
 import { K_BOOLEAN, K_DECIMAL, K_ID, K_INT64, K_INTEGER, K_LIST, K_STRING, K_STRINGS } from './view.js';
 
 /** A printable-ASCII JSON string without escapes. */
@@ -52,7 +52,11 @@ export interface Template {
   readonly rows: Int32Array;
   /** Per key: the element template of a list row (no regex of its own). */
   readonly children: (Template | undefined)[];
-  /** Put the value starts of a matched object into `SLOTS` (see `spansOf`); generated for the layout. */
+  /**
+   * Put the value starts of the object at `i` that `re` matched into `SLOTS` from `base` (their ends
+   * into `ENDS`, the element views of its list rows into `LISTS`), exactly as fill.ts would, and
+   * clear the rows the layout lacks; returns the index past the object's `}`. Generated (`spansCode`).
+   */
   readonly spans: (text: string, i: number, base: number) => number;
 }
 
@@ -134,7 +138,7 @@ export function compile(plan: Plan, layout: Layout, withRegex = true): Template 
 
 // ─── spans of a matched object ──────────────────────────────────────────────────────────────────
 
-/** Set by `spansOf`/`elementsOf`: the index past what they read. */
+/** Set by `learnObject`: the index past the object it read. */
 let end = 0;
 
 /** The index past the number or literal at `i`: its characters are digits, letters, `.`, `+` and `-`. */
@@ -143,24 +147,6 @@ function tokenEnd(text: string, i: number): number {
     const c = text.charCodeAt(++i);
     if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 122) || c === 46 || c === 43 || c === 45 || c === 69)) return i;
   }
-}
-
-/** The index past the array of strings at `[` (index `i`). */
-function stringsEnd(text: string, i: number): number {
-  for (;;) {
-    const c = text.charCodeAt(++i);
-    if (c === 93) return i + 1;
-    if (c === 34) i = text.indexOf('"', i + 1);
-  }
-}
-
-/**
- * Put the value starts of the object at `i` that `t` matched into `SLOTS` from `base` (their ends
- * into `ENDS`, the element views of its list rows into `LISTS`), exactly as fill.ts would, and
- * clear the rows the layout lacks; returns the index past the object's `}`.
- */
-export function spansOf(text: string, i: number, t: Template, base: number): number {
-  return t.spans(text, i, base);
 }
 
 /**
@@ -317,7 +303,7 @@ export function learnObject(text: string, i: number, plan: Plan): Layout | undef
   }
 }
 
-/** The index past the object `learnObject` or `spansOf` last read. */
+/** The index past the object `learnObject` last read. */
 export function learnedEnd(): number {
   return end;
 }

@@ -12,7 +12,7 @@
  * into the shared scratch `SLOTS` and build its view at once, so a message costs one object (and
  * one per list element), the frame's text, and what its reader asks for.
  */
-import { decimalAt } from './decimal.js';
+import { decimalAt, numberEnd } from './decimal.js';
 import type { Kind, Row, Table } from './fields.js';
 import { hashKey } from './scan.js';
 
@@ -139,16 +139,8 @@ Object.defineProperty(MessageView.prototype, 'epoch', { ...Object.getOwnProperty
 
 // ─── reading a value from its start ─────────────────────────────────────────────────────────────
 
-/** The index past the number or integer at `i` (the scanners proved it is one). */
-function numberEnd(src: string, i: number): number {
-  for (;;) {
-    const c = src.charCodeAt(++i);
-    if (!((c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45)) return i;
-  }
-}
-
 /** The index past the string at its quote `i`; negative when it has escapes (the convention of `readString`). */
-export function stringEnd(src: string, i: number): number {
+function stringEnd(src: string, i: number): number {
   let escaped = false;
   for (;;) {
     const c = src.charCodeAt(++i);
@@ -161,7 +153,7 @@ export function stringEnd(src: string, i: number): number {
 }
 
 /** The index past the array of strings at `[` (index `i`). */
-function stringsEnd(src: string, i: number): number {
+export function stringsEnd(src: string, i: number): number {
   for (;;) {
     const c = src.charCodeAt(++i);
     if (c === 93) return i + 1;
@@ -219,9 +211,9 @@ export function readAt(src: Source, vs: number, k: number, values: readonly stri
       return neg ? -x : x;
     }
     case K_INT64:
-      return src.slice(vs, numberEnd(src, vs));
+      return src.slice(vs, numberEnd(src, vs, src.length));
     case K_ID:
-      return c === 34 ? readString(src, vs, stringEnd(src, vs)) : src.slice(vs, numberEnd(src, vs));
+      return c === 34 ? readString(src, vs, stringEnd(src, vs)) : src.slice(vs, numberEnd(src, vs, src.length));
     case K_STRING:
       return readEnum(src, vs, stringEnd(src, vs), values);
     case K_BOOLEAN:
