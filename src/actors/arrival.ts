@@ -1,7 +1,7 @@
 /**
  * The delay sample's stamp: one frame in `LATENCY_SAMPLE` gets its arrival time (`performance.now()`
- * ms) under the `ARRIVED` symbol on each decoded message (socket.ts; the messages of other frames get
- * the same slot, undefined, so sampled and unsampled messages share one hidden class); the
+ * ms) under the `ARRIVED` symbol on each of its decoded messages (socket.ts; the slot is part of
+ * every message from its construction, src/io/view.ts, so stamping never changes its shape); the
  * subscription that calls a callback with a stamped message reports the delay (subscription.ts →
  * component → metrics.ts).
  * A module of its own so the hot-path files do not load the Prometheus client.

@@ -192,9 +192,8 @@ export function deliverMessages(
     }
     if (meter) {
       meter.messages++;
-      // Every message gets the slot (undefined unless sampled): one hidden class per message kind
-      // whether sampled or not, so the router's and the sinks' property reads stay monomorphic.
-      (m as unknown as Record<symbol, number | undefined>)[ARRIVED] = arrived;
+      // The slot is part of every message (src/io/view.ts): stamping a sampled one keeps its shape.
+      if (arrived !== undefined) (m as unknown as Record<symbol, number | undefined>)[ARRIVED] = arrived;
     }
     router.publish(conn, epoch, m);
   }
