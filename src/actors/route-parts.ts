@@ -27,11 +27,14 @@ function hashId(id: string): number {
   return h >>> 0;
 }
 
-/** Set by `split`: a digit id of at most 30 digits as two exact numbers (digits before the last 15, the last 15). */
-let high = 0;
-let low = 0;
+/**
+ * Set by `split`: a digit id of at most 30 digits as two exact numbers, the digits before the last
+ * 15 (`HALVES[0]`) and the last 15 (`HALVES[1]`). A typed array, not two `let`s: a double stored in
+ * a module variable is boxed, one allocation per trade.
+ */
+const HALVES = new Float64Array(2);
 
-/** Whether `id` is 1–30 ASCII digits; if so its halves are in `high` and `low`. */
+/** Whether `id` is 1–30 ASCII digits; if so its halves are in `HALVES`. */
 function split(id: string): boolean {
   const n = id.length;
   if (n === 0 || n > 30) return false;
@@ -44,8 +47,8 @@ function split(id: string): boolean {
     if (i < cut) hi = hi * 10 + d;
     else lo = lo * 10 + d;
   }
-  high = hi;
-  low = lo;
+  HALVES[0] = hi;
+  HALVES[1] = lo;
   return true;
 }
 
@@ -68,6 +71,8 @@ export class RecentIds {
   /** true when `id` was new (it is remembered now). */
   add(id: string): boolean {
     const digits = split(id);
+    const high = HALVES[0];
+    const low = HALVES[1];
     const len = digits ? id.length : -1;
     const h = digits ? Math.imul(low | 0, 0x9e3779b1) ^ Math.imul((low / 4294967296) | 0, 0x85ebca6b) ^ Math.imul(high | 0, 0xc2b2ae35) ^ len : hashId(id) | 0;
     for (let s = h & MASK; ; s = (s + 1) & MASK) {
