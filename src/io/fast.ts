@@ -138,7 +138,7 @@ export function decodeFast(frame: string | Uint8Array, out?: UpbitMessage[]): Up
         fastStats.hits++;
         if (out === undefined) return [m];
         out[0] = m; // index and length writes keep the array's storage (length = 0 would drop it)
-        out.length = 1;
+        if (out.length !== 1) out.length = 1; // a length write is a runtime call even when unchanged
         return out;
       }
     } else if (c === 91 && n > 2) {
@@ -156,7 +156,7 @@ export function decodeFast(frame: string | Uint8Array, out?: UpbitMessage[]): Up
         if (d === 44) i++;
         else if (d === 93 && i === n - 1) {
           fastStats.hits++;
-          list.length = count;
+          if (list.length !== count) list.length = count;
           return list;
         } else break;
       }
