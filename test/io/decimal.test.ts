@@ -75,6 +75,24 @@ describe('every digit survives decoding', () => {
     expect(toDecimal('2.5E+3').times(2).toString()).toBe('5000');
     expect(toDecimal('1e-8').toString()).toBe('1e-8');
   });
+
+  // docs/architecture.md "Decimals are decimal.js's own": no subclass, no shared prototype trick.
+  it("are decimal.js's own objects: same prototype, strictly equal to new Decimal(text), its settings followed", () => {
+    for (const text of ['137001000', '0.00123', '-0.0036363636', '224012345678.98765432']) {
+      const d = viaFrame(text, false);
+      expect(Object.getPrototypeOf(d)).toBe(Decimal.prototype);
+      expect(d.constructor).toBe(Decimal);
+      expect(d).toStrictEqual(new Decimal(text));
+    }
+    const before = Decimal.precision;
+    try {
+      Decimal.set({ precision: 5 }); // decimal.js reads the settings through the value's own constructor
+      expect(viaFrame('224012345678.98765432', false).div(7).toString()).toBe(new Decimal('224012345678.98765432').div(7).toString());
+      expect(viaFrame('1.2345678', false).plus(0).toString()).toBe('1.2346');
+    } finally {
+      Decimal.set({ precision: before });
+    }
+  });
 });
 
 describe('toDecimal outside the JSON grammar', () => {
