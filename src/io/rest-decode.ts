@@ -17,7 +17,7 @@ import { isUtf8 } from 'node:buffer';
 import { decimalAt } from './decimal.js';
 import { UpbitDecodeError } from './errors.js';
 import { camelCase, type Row, type Table } from './fields.js';
-import { type Bytes, ESCAPED, found, hashKey, scanArray, scanObject, skipNumber, skipValue, skipWs } from './scan.js';
+import { type Bytes, ESCAPED, detach, found, hashKey, scanArray, scanObject, skipNumber, skipValue, skipWs } from './scan.js';
 
 interface RestPlan {
   readonly table: Table;
@@ -65,9 +65,9 @@ function wrong(row: Row, why: string, at: number): never {
   throw new UpbitDecodeError('DECODE_FIELD', `field ${row.wire}: ${why}`, at);
 }
 
-/** The text of a string span (quotes included in the span). No closure: this runs for every string value. */
+/** The text of a string span (quotes included in the span), holding no part of the body. No closure: this runs for every string value. */
 function str(s: Src, vs: number, ve: number, flags: number): string {
-  return flags & ESCAPED ? (JSON.parse(slice(s, vs, ve)) as string) : slice(s, vs + 1, ve - 1);
+  return flags & ESCAPED ? (JSON.parse(slice(s, vs, ve)) as string) : detach(slice(s, vs + 1, ve - 1));
 }
 
 /** One value of `row`'s kind from the span [vs, ve) (ESCAPED in `flags` when a string has escapes). */
@@ -101,7 +101,7 @@ function value(s: Src, row: Row, child: RestPlan | undefined, vs: number, ve: nu
     case 'int64':
     case 'id': {
       if (isStr && row.kind.t === 'id') return str(s, vs, ve, flags);
-      const t = isNum ? slice(s, vs, ve) : isStr ? str(s, vs, ve, flags) : '';
+      const t = isNum ? detach(slice(s, vs, ve)) : isStr ? str(s, vs, ve, flags) : '';
       if (!/^-?\d+$/.test(t)) wrong(row, `expected ${row.kind.t === 'id' ? 'a string or ' : ''}an integer`, vs);
       return t;
     }

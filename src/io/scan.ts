@@ -46,6 +46,16 @@ export function fail(reason: string, at: number): never {
   throw new UpbitDecodeError('DECODE_JSON', `malformed JSON: ${reason} at offset ${at}`, at);
 }
 
+/**
+ * `s` (a slice of a frame's or a body's text) as a string of its own. V8 makes a slice of 13 or
+ * more characters a view into its parent, so an order uuid a user keeps would keep the whole frame
+ * alive (about 1 KB; a REST body far more). A concatenation followed by a slice makes V8 flatten a
+ * copy first, and the result refers to that copy only. Shorter slices are copies already.
+ */
+export function detach(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
 /** The 31-multiplier hash of `name` (ASCII), the same one the scanner computes over a key's bytes. */
 export function hashKey(name: string): number {
   let h = 0;

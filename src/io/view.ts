@@ -14,7 +14,7 @@
  */
 import { decimalAt, numberEnd } from './decimal.js';
 import type { Kind, Row, Table } from './fields.js';
-import { hashKey } from './scan.js';
+import { detach, hashKey } from './scan.js';
 
 // Kind codes: how a row's value is checked (fill.ts) and read (below).
 export const K_DECIMAL = 0;
@@ -211,9 +211,9 @@ export function readAt(src: Source, vs: number, k: number, values: readonly stri
       return neg ? -x : x;
     }
     case K_INT64:
-      return src.slice(vs, numberEnd(src, vs, src.length));
+      return detach(src.slice(vs, numberEnd(src, vs, src.length)));
     case K_ID:
-      return c === 34 ? readString(src, vs, stringEnd(src, vs)) : src.slice(vs, numberEnd(src, vs, src.length));
+      return c === 34 ? readString(src, vs, stringEnd(src, vs)) : detach(src.slice(vs, numberEnd(src, vs, src.length)));
     case K_STRING:
       return readEnum(src, vs, stringEnd(src, vs), values);
     case K_BOOLEAN:
@@ -229,9 +229,10 @@ function spanText(src: Source, start: number, end: number): string {
   return typeof src === 'string' ? src.slice(start, end) : src.toString('utf8', start, end);
 }
 
-/** The text of a string span (quotes included in the span; a negative end marks escapes). */
+/** The text of a string span (quotes included in the span; a negative end marks escapes), holding no part of the frame. */
 export function readString(src: Source, vs: number, ve: number): string {
-  return ve < 0 ? (JSON.parse(spanText(src, vs, -ve)) as string) : spanText(src, vs + 1, ve - 1);
+  if (ve < 0) return JSON.parse(spanText(src, vs, -ve)) as string;
+  return typeof src === 'string' ? detach(src.slice(vs + 1, ve - 1)) : src.toString('utf8', vs + 1, ve - 1);
 }
 
 /**
