@@ -101,6 +101,14 @@ export interface Plan {
   readonly orderRows: [number[], number[]];
 }
 
+/**
+ * @internal A trade's `sequentialId` as the router reads it for de-duplication (router.ts): a slice
+ * of the frame, neither copied out nor kept in the message. The router turns it into numbers at
+ * once (route-parts.ts), so holding the frame is no concern there, and the check costs no copy;
+ * a user's read of `sequentialId` still gets a string of its own.
+ */
+export const ID_TEXT: unique symbol = Symbol('upbit-ws.idText');
+
 /** The key under which a receiver stamps a message's arrival time (the hub's delay sample, arrival.ts). */
 export const ARRIVED: unique symbol = Symbol('upbit-ws.arrived');
 
@@ -379,6 +387,7 @@ function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: numbe
   const copies: string[] = [];
   const getters: string[] = [];
   const ownLines: string[] = [];
+  let idText = '';
   // Routing keys are strings (an enum or the code): their ends are in `ENDS`, no rescan.
   const readOwn = (i: number, how: string) =>
     `S[b + ${i}] === 0 ? null : ${how}(src, S[b + ${i}], E[b + ${i}], V[${i}])`; // never null: required rows
@@ -398,6 +407,9 @@ function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: numbe
       copies.push(`this.${f} = L[${i}] ?? S[b + ${i}]; L[${i}] = undefined;`);
       getters.push(`get ${row.name}() { const v = this.${f}; return typeof v === 'number' ? null : v; }`);
     } else {
+      if (row.name === 'sequentialId' && k === K_INT64) {
+        idText = `[IT]() { const v = this.${f}; if (typeof v !== 'number') return v; const s = this.#s; return v === 0 ? null : typeof s === 'string' ? s.slice(v, NE(s, v, s.length)) : R(s, v, ${k}, undefined); }`;
+      }
       copies.push(`this.${f} = S[b + ${i}];`);
       getters.push(
         k === K_INTEGER || k === K_BOOLEAN
@@ -418,6 +430,7 @@ function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: numbe
     ${copies.join('\n    ')}
   }
   ${getters.join('\n  ')}
+  ${idText}
   toJSON() { return J(this); }
 };`;
   const toJSON = (v: LazyView): Record<string, unknown> => {
@@ -430,7 +443,7 @@ function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: numbe
     }
     return out;
   };
-  const View = new Function('LazyView', 'S', 'E', 'L', 'R', 'D', 'N', 'C', 'V', 'J', body)(synthetic !== undefined || typeRow >= 0 ? MessageView : LazyView, SLOTS, ENDS, LISTS, readAt, readDecimal, readEnum, readCode, plan.values, toJSON) as Plan['View'];
+  const View = new Function('LazyView', 'S', 'E', 'L', 'R', 'D', 'N', 'C', 'V', 'J', 'IT', 'NE', body)(synthetic !== undefined || typeRow >= 0 ? MessageView : LazyView, SLOTS, ENDS, LISTS, readAt, readDecimal, readEnum, readCode, plan.values, toJSON, ID_TEXT, numberEnd) as Plan['View'];
   const proto = View.prototype as object;
   for (const name of Object.getOwnPropertyNames(proto)) {
     const d = Object.getOwnPropertyDescriptor(proto, name)!;

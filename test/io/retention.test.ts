@@ -10,6 +10,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { decodeFrameWalk } from '../../src/io/decode.js';
+import { ID_TEXT } from '../../src/io/view.js';
 import { decodeFrame, decodeRestList, REST_TRADE } from '../../src/io/index.js';
 import { MY_ORDER_DEFAULT, TRADE_DEFAULT } from './fixtures.js';
 
@@ -46,9 +47,18 @@ describe('strings read from a message hold no part of its frame', () => {
     expect(keptBytes((i) => (decodeFrameWalk(Buffer.from(order(i)))[0] as unknown as { uuid: string }).uuid)).toBeLessThan(LIMIT);
   });
 
-  it('a trade sequentialId (digits kept as a string)', () => {
+  it('a trade sequentialId (digits kept as a string), also after the router read it for de-duplication', () => {
     decodeFrame(trade(-1));
-    expect(keptBytes((i) => (decodeFrame(trade(i))[0] as unknown as { sequentialId: string }).sequentialId)).toBeLessThan(LIMIT);
+    type Trade = { sequentialId: string; [ID_TEXT](): string };
+    expect(keptBytes((i) => (decodeFrame(trade(i))[0] as unknown as Trade).sequentialId)).toBeLessThan(LIMIT);
+    // The router's own read (a slice, for the id memory that keeps numbers) is not kept in the message.
+    expect(
+      keptBytes((i) => {
+        const m = decodeFrame(trade(i))[0] as unknown as Trade;
+        expect(m[ID_TEXT]()).toBe(String(17303368620470000n + BigInt(i)));
+        return m.sequentialId;
+      }),
+    ).toBeLessThan(LIMIT);
   });
 
   it('a REST trade id, from a body of 20 trades', () => {
