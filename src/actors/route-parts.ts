@@ -13,6 +13,7 @@
  * How to read: each part is independent; router.ts says when each one runs.
  */
 import { Decimal, type Orderbook } from '../io/index.js';
+import { ID_HALVES, idDigits } from '../io/view.js';
 
 /** How many recent trade ids each trade route remembers for de-duplication. */
 export const TRADE_MEMORY = 256;
@@ -25,31 +26,6 @@ function hashId(id: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
   return h >>> 0;
-}
-
-/**
- * Set by `split`: a digit id of at most 30 digits as two exact numbers, the digits before the last
- * 15 (`HALVES[0]`) and the last 15 (`HALVES[1]`). A typed array, not two `let`s: a double stored in
- * a module variable is boxed, one allocation per trade.
- */
-const HALVES = new Float64Array(2);
-
-/** Whether `id` is 1–30 ASCII digits; if so its halves are in `HALVES`. */
-function split(id: string): boolean {
-  const n = id.length;
-  if (n === 0 || n > 30) return false;
-  const cut = n > 15 ? n - 15 : 0;
-  let hi = 0;
-  let lo = 0;
-  for (let i = 0; i < n; i++) {
-    const d = id.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return false;
-    if (i < cut) hi = hi * 10 + d;
-    else lo = lo * 10 + d;
-  }
-  HALVES[0] = hi;
-  HALVES[1] = lo;
-  return true;
 }
 
 /**
@@ -70,11 +46,18 @@ export class RecentIds {
 
   /** true when `id` was new (it is remembered now). */
   add(id: string): boolean {
-    const digits = split(id);
-    const high = HALVES[0];
-    const low = HALVES[1];
-    const len = digits ? id.length : -1;
-    const h = digits ? Math.imul(low | 0, 0x9e3779b1) ^ Math.imul((low / 4294967296) | 0, 0x85ebca6b) ^ Math.imul(high | 0, 0xc2b2ae35) ^ len : hashId(id) | 0;
+    return idDigits(id, 0) === id.length ? this.addDigits(id.length) : this.addId(id, false, -1);
+  }
+
+  /** `add` for the digit id of `len` digits whose halves are in `ID_HALVES` (a view's `[ID_DIGITS]()`, router.ts). */
+  addDigits(len: number): boolean {
+    return this.addId(undefined, true, len);
+  }
+
+  private addId(id: string | undefined, digits: boolean, len: number): boolean {
+    const high = ID_HALVES[0];
+    const low = ID_HALVES[1];
+    const h = digits ? Math.imul(low | 0, 0x9e3779b1) ^ Math.imul((low / 4294967296) | 0, 0x85ebca6b) ^ Math.imul(high | 0, 0xc2b2ae35) ^ len : hashId(id!) | 0;
     for (let s = h & MASK; ; s = (s + 1) & MASK) {
       const k = this.slots[s];
       if (k === 0) break;

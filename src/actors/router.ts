@@ -20,7 +20,7 @@
 import mittModule, { type Emitter } from 'mitt';
 import { Decimal, type DataMessage, type Orderbook, type UpbitMessage } from '../io/index.js';
 import { BookCut, RecentIds, sameDecimal } from './route-parts.js';
-import { ID_TEXT } from '../io/view.js';
+import { ID_DIGITS } from '../io/view.js';
 
 // mitt's types are CommonJS-shaped; at run time the ESM default export is the factory itself.
 const mitt = mittModule as unknown as typeof mittModule.default;
@@ -225,9 +225,11 @@ export class Router {
     if (msg.type === 'trade') {
       // Upbit trade ids are unique: one seen before is a duplicated frame, or the last trade
       // re-sent as the snapshot of a re-subscription. Twice would double-count volume.
-      // A view's own reader gives the id without copying it out of the frame (view.ts ID_TEXT).
-      const read = (msg as { [ID_TEXT]?: () => string })[ID_TEXT];
-      if (!(route.seen ??= new RecentIds()).add(read !== undefined ? read.call(msg) : msg.sequentialId)) {
+      // A view reads the id's digits straight from its frame (view.ts ID_DIGITS): no string made.
+      const seen = (route.seen ??= new RecentIds());
+      const digits = (msg as { [ID_DIGITS]?: () => number })[ID_DIGITS];
+      const n = digits !== undefined ? digits.call(msg) : -1;
+      if (!(n > 0 ? seen.addDigits(n) : seen.add(msg.sequentialId))) {
         this.metrics.duplicatesDropped++;
         return;
       }

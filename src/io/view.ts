@@ -102,12 +102,37 @@ export interface Plan {
 }
 
 /**
- * @internal A trade's `sequentialId` as the router reads it for de-duplication (router.ts): a slice
- * of the frame, neither copied out nor kept in the message. The router turns it into numbers at
- * once (route-parts.ts), so holding the frame is no concern there, and the check costs no copy;
- * a user's read of `sequentialId` still gets a string of its own.
+ * @internal A trade's `sequentialId` as the router reads it for de-duplication (router.ts): a
+ * view's `[ID_DIGITS]()` reads the id's digits straight from the frame into `ID_HALVES` and
+ * returns how many there are (-1 when the id is not 1 to 30 plain digits). No string is made, and
+ * nothing is kept in the message; a user's read of `sequentialId` still gets a string of its own.
  */
-export const ID_TEXT: unique symbol = Symbol('upbit-ws.idText');
+export const ID_DIGITS: unique symbol = Symbol('upbit-ws.idDigits');
+
+/**
+ * @internal Set by `idDigits`: an id of at most 30 digits as two exact numbers, the digits before
+ * the last 15 (`[0]`) and the last 15 (`[1]`). A typed array: a double in a module variable is
+ * boxed, one allocation per trade.
+ */
+export const ID_HALVES = new Float64Array(2);
+
+/** @internal The digit run at `i` as `ID_HALVES`, if what starts there (up to a `,` `}` `]` or the end) is 1–30 digits: their count, else -1. */
+export function idDigits(src: string, i: number): number {
+  const n = numberEnd(src, i, src.length) - i;
+  if (n === 0 || n > 30) return -1;
+  const cut = n > 15 ? n - 15 : 0;
+  let hi = 0;
+  let lo = 0;
+  for (let k = 0; k < n; k++) {
+    const d = src.charCodeAt(i + k) - 48;
+    if (d < 0 || d > 9) return -1;
+    if (k < cut) hi = hi * 10 + d;
+    else lo = lo * 10 + d;
+  }
+  ID_HALVES[0] = hi;
+  ID_HALVES[1] = lo;
+  return n;
+}
 
 /** The key under which a receiver stamps a message's arrival time (the hub's delay sample, arrival.ts). */
 export const ARRIVED: unique symbol = Symbol('upbit-ws.arrived');
@@ -387,7 +412,7 @@ function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: numbe
   const copies: string[] = [];
   const getters: string[] = [];
   const ownLines: string[] = [];
-  let idText = '';
+  let idReader = '';
   // Routing keys are strings (an enum or the code): their ends are in `ENDS`, no rescan.
   const readOwn = (i: number, how: string) =>
     `S[b + ${i}] === 0 ? null : ${how}(src, S[b + ${i}], E[b + ${i}], V[${i}])`; // never null: required rows
@@ -408,7 +433,7 @@ function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: numbe
       getters.push(`get ${row.name}() { const v = this.${f}; return typeof v === 'number' ? null : v; }`);
     } else {
       if (row.name === 'sequentialId' && k === K_INT64) {
-        idText = `[IT]() { const v = this.${f}; if (typeof v !== 'number') return v; const s = this.#s; return v === 0 ? null : typeof s === 'string' ? s.slice(v, NE(s, v, s.length)) : R(s, v, ${k}, undefined); }`;
+        idReader = `[ID]() { const v = this.${f}; const s = this.#s; return typeof v === 'number' && v !== 0 && typeof s === 'string' ? IDD(s, v) : -1; }`;
       }
       copies.push(`this.${f} = S[b + ${i}];`);
       getters.push(
@@ -430,7 +455,7 @@ function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: numbe
     ${copies.join('\n    ')}
   }
   ${getters.join('\n  ')}
-  ${idText}
+  ${idReader}
   toJSON() { return J(this); }
 };`;
   const toJSON = (v: LazyView): Record<string, unknown> => {
@@ -443,7 +468,7 @@ function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: numbe
     }
     return out;
   };
-  const View = new Function('LazyView', 'S', 'E', 'L', 'R', 'D', 'N', 'C', 'V', 'J', 'IT', 'NE', body)(synthetic !== undefined || typeRow >= 0 ? MessageView : LazyView, SLOTS, ENDS, LISTS, readAt, readDecimal, readEnum, readCode, plan.values, toJSON, ID_TEXT, numberEnd) as Plan['View'];
+  const View = new Function('LazyView', 'S', 'E', 'L', 'R', 'D', 'N', 'C', 'V', 'J', 'ID', 'IDD', body)(synthetic !== undefined || typeRow >= 0 ? MessageView : LazyView, SLOTS, ENDS, LISTS, readAt, readDecimal, readEnum, readCode, plan.values, toJSON, ID_DIGITS, idDigits) as Plan['View'];
   const proto = View.prototype as object;
   for (const name of Object.getOwnPropertyNames(proto)) {
     const d = Object.getOwnPropertyDescriptor(proto, name)!;

@@ -12,7 +12,7 @@ const trade = (code: string, sid: string, stream = 'REALTIME') =>
       type: 'trade', code, trade_price: 100, trade_volume: '1'.length, ask_bid: 'BID', prev_closing_price: 99,
       change: 'RISE', change_price: 1, trade_date: '2026-11-22', trade_time: '00:00:00', trade_timestamp: 1,
       timestamp: 1, sequential_id: Number(sid), stream_type: stream,
-    }).replace(/"sequential_id":\d+/, `"sequential_id":${sid}`),
+    }).replace(/"sequential_id":[^,]+/, `"sequential_id":${sid}`),
   )[0];
 
 const ticker = (code: string, stream: string) =>
@@ -125,6 +125,19 @@ describe('Router', () => {
     publish(trade('KRW-BTC', '17877285547970002'));
     expect(got.get('a')!.length).toBe(2);
     expect(router.metrics.duplicatesDropped).toBe(1);
+  });
+
+  it('tells trade ids apart exactly, whichever way it reads them (digits from the frame, or the string)', () => {
+    const { router, got, sub, publish } = setup();
+    sub('a', { type: 'trade', codes: ['KRW-BTC'] });
+    // 2^53 + 1 and 2^53 (one double), ids of 16 and 30 digits, a negative id (read as a string), a REST-style plain object.
+    const ids = ['9007199254740993', '9007199254740992', '1000000000000000', '123456789012345678901234567890', '-5'];
+    for (const id of ids) publish(trade('KRW-BTC', id));
+    for (const id of ids) publish(trade('KRW-BTC', id));
+    const plain = { ...(trade('KRW-BTC', '9007199254740993') as unknown as { toJSON(): object }).toJSON(), epoch: 1 } as unknown as UpbitMessage;
+    publish(plain); // no digit reader: the string path, the same id
+    expect(got.get('a')!.map((m) => (m as unknown as { sequentialId: string }).sequentialId)).toEqual(ids);
+    expect(router.metrics.duplicatesDropped).toBe(ids.length + 1);
   });
 
   it('cuts the orderbook to the depth each subscription asked for, with exact totals', () => {
