@@ -6,9 +6,9 @@
  *                 ring (a `Set` with that churn re-hashes every id and rebuilds its table)
  *   sameDecimal   orderbook level filter: compares two Decimals field by field (`eq(number)`
  *                 builds a Decimal per call)
- *   BookCut       depth cut: one Proxy per message over a handler shared by the route; the units
- *                 and totals are cut when first read, so a book that already fits (or whose units
- *                 nobody reads) costs no copy
+ *   BookCut       depth cut: a book that already fits is delivered as it is; a longer one gets one
+ *                 Proxy over a handler shared by the route, and its units and totals are cut when
+ *                 first read, so a book whose units nobody reads costs no copy
  *
  * How to read: each part is independent; router.ts says when each one runs.
  */
@@ -124,9 +124,10 @@ interface Cut {
 }
 
 /**
- * A route's depth cut. `view(book)` costs one Proxy; the cut is made when `orderbookUnits`, a total
- * or `toJSON` is first read through it, and kept per book (so each read returns the same values).
- * A book with no more than `depth` units reads as itself (Upbit's own units and totals).
+ * A route's depth cut. A book with no more than `depth` units is delivered as it is (Upbit's own
+ * units and totals, the same object every other route gets). A longer one costs one Proxy; the cut
+ * is made when `orderbookUnits`, a total or `toJSON` is first read through it, and kept per book
+ * (so each read returns the same values).
  */
 export class BookCut {
   private readonly cuts = new WeakMap<object, Cut | null>();
@@ -155,9 +156,12 @@ export class BookCut {
     };
   }
 
-  /** `book` as this route sees it. */
+  /**
+   * `book` as this route sees it: the book itself when it has no more units than the depth (its
+   * units are a list built at decode, so counting them reads nothing), else a Proxy that cuts it.
+   */
   view<T extends Orderbook>(book: T): T {
-    return new Proxy(book, this.handler as ProxyHandler<T>);
+    return book.orderbookUnits.length <= this.depth ? book : new Proxy(book, this.handler as ProxyHandler<T>);
   }
 
   /** The cut of `book`, or null when it has no more units than the depth. */

@@ -163,7 +163,7 @@ describe('Router', () => {
     expect(got.get('l1000')!.map((m) => String((m as { level: unknown }).level))).toEqual(['1000']);
   });
 
-  it('a depth route hands the book on without reading its units; they are cut when read', () => {
+  it('a depth route hands a book that fits on as itself, and cuts a longer one only when its units are read', () => {
     const { got, sub, publish } = setup();
     sub('five', { type: 'orderbook', codes: ['KRW-BTC'], depth: 5 });
     sub('fifteen', { type: 'orderbook', codes: ['KRW-BTC'], depth: 15 });
@@ -173,11 +173,14 @@ describe('Router', () => {
     const units = real.orderbookUnits;
     const counted = { type: 'orderbook', code: 'KRW-BTC', streamType: 'REALTIME', level: null, get orderbookUnits() { reads++; return units; } } as unknown as UpbitMessage;
     publish(counted);
-    expect(reads).toBe(0);
+    expect(reads).toBe(2); // each depth route counts the units (a list the decoder built), nothing more
     const five = got.get('five')![0] as unknown as { orderbookUnits: unknown[] };
     const fifteen = got.get('fifteen')![0] as unknown as { orderbookUnits: unknown[] };
+    expect(fifteen).toBe(counted); // it fits: the book itself, no proxy
+    expect((five as unknown) === counted).toBe(false); // (not .not.toBe: its deep-equality hint would read the units)
     expect(five.orderbookUnits).toHaveLength(5);
-    expect(fifteen.orderbookUnits).toBe(units); // it fits: the book's own units
+    expect(five.orderbookUnits).toBe(five.orderbookUnits);
+    expect(reads).toBe(3); // the cut, once, when read
   });
 
   it('the level filter builds no Decimal per message, and matches the level whatever its digits', () => {
