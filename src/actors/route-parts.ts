@@ -30,9 +30,8 @@ function hashId(id: string): number {
 
 /**
  * The last TRADE_MEMORY trade ids a route accepted. Upbit's ids are long digit strings, kept here
- * as numbers (two exact halves and the length), not as strings: a digit string read from a frame
- * is a slice that holds the whole frame's text alive, 256 frames per route. Other ids are kept as
- * they are.
+ * as numbers (two exact halves and the length), which the router reads straight from the frame
+ * (view.ts `ID_DIGITS`): no string per trade, none kept. Other ids are kept as they are.
  */
 export class RecentIds {
   private readonly high = new Float64Array(TRADE_MEMORY);
@@ -46,15 +45,17 @@ export class RecentIds {
 
   /** true when `id` was new (it is remembered now). */
   add(id: string): boolean {
-    return idDigits(id, 0) === id.length ? this.addDigits(id.length) : this.addId(id, false, -1);
+    return idDigits(id, 0) === id.length ? this.addDigits(id.length) : this.addId(id, -1);
   }
 
   /** `add` for the digit id of `len` digits whose halves are in `ID_HALVES` (a view's `[ID_DIGITS]()`, router.ts). */
   addDigits(len: number): boolean {
-    return this.addId(undefined, true, len);
+    return this.addId(undefined, len);
   }
 
-  private addId(id: string | undefined, digits: boolean, len: number): boolean {
+  /** A digit id (`id` undefined, its halves in `ID_HALVES`), or any other id (`len` -1). */
+  private addId(id: string | undefined, len: number): boolean {
+    const digits = id === undefined;
     const high = ID_HALVES[0];
     const low = ID_HALVES[1];
     const h = digits ? Math.imul(low | 0, 0x9e3779b1) ^ Math.imul((low / 4294967296) | 0, 0x85ebca6b) ^ Math.imul(high | 0, 0xc2b2ae35) ^ len : hashId(id!) | 0;

@@ -258,13 +258,9 @@ export function readAt(src: Source, vs: number, k: number, values: readonly stri
   }
 }
 
-function spanText(src: Source, start: number, end: number): string {
-  return typeof src === 'string' ? src.slice(start, end) : src.toString('utf8', start, end);
-}
-
 /** The text of a string span (quotes included in the span; a negative end marks escapes), holding no part of the frame. */
 export function readString(src: Source, vs: number, ve: number): string {
-  if (ve < 0) return JSON.parse(spanText(src, vs, -ve)) as string;
+  if (ve < 0) return JSON.parse(typeof src === 'string' ? src.slice(vs, -ve) : src.toString('utf8', vs, -ve)) as string;
   return typeof src === 'string' ? detach(src.slice(vs + 1, ve - 1)) : src.toString('utf8', vs + 1, ve - 1);
 }
 
