@@ -22,6 +22,7 @@
 import { DATA_TYPES, tableOf, type UpbitMessage } from './fields.js';
 import { compile, learnedEnd, learnObject, sourceOf, type Layout, type Template } from './template.js';
 import { planFor, type Plan } from './view.js';
+import { loadFrame } from './scratch.js';
 
 /** Templates kept per plan and first-key style; the least recently matched is replaced when full. */
 export const MAX_TEMPLATES = 4;
@@ -32,8 +33,10 @@ export const fastStats = {
   hits: 0,
   /** Frames handed back to the walk. */
   misses: 0,
-  /** Template (regex) attempts. */
+  /** Template attempts (regex or WebAssembly). */
   attempts: 0,
+  /** Of those, by a WebAssembly matcher. */
+  wasmAttempts: 0,
   /** An upper bound of the characters those attempts read (see matchObject). */
   attemptedChars: 0,
   /** Objects read for learning (skipped ones not counted). */
@@ -92,16 +95,24 @@ function matchObject(text: string, i: number): UpbitMessage | undefined {
   const list = kind.templates[style];
   for (let k = 0; k < list.length; k++) {
     const t = list[k];
-    const re = t.re;
-    re.lastIndex = i;
-    if (!re.test(text)) continue;
+    let end: number;
+    if (loaded && t.match !== undefined) {
+      fastStats.wasmAttempts++;
+      end = t.match(i);
+      if (end < 0) continue;
+    } else {
+      const re = t.re;
+      re.lastIndex = i;
+      if (!re.test(text)) continue;
+      end = re.lastIndex;
+    }
     if (k > 0) {
       list[k] = list[0]; // most recently matched first
       list[0] = t;
     }
     const plan = kind.plan;
-    t.spans(text, i, 0); // clears the rows the layout lacks
-    objectEnd = re.lastIndex;
+    if (!(loaded && t.matchSpans)) t.spans(text, i, 0); // clears the rows the layout lacks
+    objectEnd = end;
     // A failed attempt cannot read past the object's closing brace: the pattern tokenises the text
     // as JSON does (a string pattern never consumes a quote), so it reaches that brace only with
     // its own final `\}`. Each attempt on this object therefore read at most its extent.
@@ -115,11 +126,27 @@ function matchObject(text: string, i: number): UpbitMessage | undefined {
   return undefined;
 }
 
-/** The frame as text for the templates: latin1 maps each byte to one character (non-ASCII never matches). */
-function textOf(frame: string | Uint8Array): string {
-  if (typeof frame === 'string') return frame;
+/** Whether the frame being decoded is in the matchers' memory (set by `textOf`). */
+let loaded = false;
+
+/**
+ * The frame as text for the templates: latin1 maps each byte to one character (non-ASCII never
+ * matches). A byte frame is also copied into the WebAssembly matchers' memory when it fits.
+ */
+function textOf(frame: string | Uint8Array, load: boolean): string {
+  if (typeof frame === 'string') {
+    loaded = false;
+    return frame;
+  }
   const buf = Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+  loaded = load && useWasm && loadFrame(buf);
   return buf.toString('latin1');
+}
+
+let useWasm = true;
+/** Turn the WebAssembly matchers off or on (tests and benchmarks compare them with the regexes). */
+export function setWasmMatchers(on: boolean): void {
+  useWasm = on;
 }
 
 /**
@@ -129,7 +156,7 @@ function textOf(frame: string | Uint8Array): string {
  */
 export function decodeFast(frame: string | Uint8Array, out?: UpbitMessage[]): UpbitMessage[] | undefined {
   try {
-    const text = textOf(frame);
+    const text = textOf(frame, true);
     const n = text.length;
     const c = text.charCodeAt(0);
     if (c === 123) {
@@ -187,7 +214,7 @@ function learningOf(list: Template[]): Learning {
 /** Learn from a frame the walk has just decoded without error (called by decodeFrame). */
 export function learnFrom(frame: string | Uint8Array): void {
   try {
-    const text = textOf(frame);
+    const text = textOf(frame, false);
     const c = text.charCodeAt(0);
     if (c === 123) learnAt(text, 0);
     else if (c === 91) {
@@ -230,6 +257,10 @@ function addTemplate(text: string, i: number, plan: Plan, list: Template[], layo
   // The template must accept the object it was learned from, and end where it ends.
   t.re.lastIndex = i;
   if (!t.re.test(text) || t.re.lastIndex !== after) throw new Error(`template does not match its own object: ${text.slice(i, after)}`);
+  // The same for its WebAssembly matcher, on the object alone (when it fits the matchers' memory).
+  if (t.match !== undefined && loadFrame(Buffer.from(text.slice(i, after), 'latin1')) && t.match(0) !== after - i) {
+    throw new Error(`matcher does not match its own object: ${text.slice(i, after)}`);
+  }
   fastStats.compiled++;
   if (list.length >= MAX_TEMPLATES) list.pop(); // the least recently matched
   list.push(t);

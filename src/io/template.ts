@@ -20,6 +20,7 @@
  * failed match therefore backtracks through each choice point once, at constant cost: linear time.
  */
 import { ENDS, LISTS, SLOTS, stringsEnd, type LazyView, type Plan } from './view.js';
+import { compileMatcher } from './wasm.js';
 import { K_BOOLEAN, K_DECIMAL, K_ID, K_INT64, K_INTEGER, K_LIST, K_STRING, K_STRINGS } from './view.js';
 
 /** A printable-ASCII JSON string without escapes. */
@@ -58,6 +59,14 @@ export interface Template {
    * clear the rows the layout lacks; returns the index past the object's `}`. Generated (`spansCode`).
    */
   readonly spans: (text: string, i: number, base: number) => number;
+  /**
+   * The same language as `re`, compiled to WebAssembly (wasm.ts), over the frame `loadFrame` copied
+   * into the scratch memory: index of the `{` → index past the `}`, or -1. Undefined for list
+   * element templates and where WebAssembly is not available.
+   */
+  readonly match: ((i: number) => number) | undefined;
+  /** Whether `match` also wrote the spans (layouts of plans without list rows); else run `spans`. */
+  readonly matchSpans: boolean;
 }
 
 const escapeRe = (s: string) => s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
@@ -124,6 +133,7 @@ export function compile(plan: Plan, layout: Layout, withRegex = true): Template 
   for (let k = 0; k < n; k++) skip[k] = layout.keys[k].length + 4; // { or , then "key":
   const source = withRegex ? objectPattern(plan, layout) : '';
   const children = layout.elements.map((e, k) => (e === undefined ? undefined : compile(plan.children[layout.rows[k]]!, e, false)));
+  const matchSpans = plan.listRows.length === 0;
   return {
     re: new RegExp(source === '' ? '$^' : source, 'y'),
     source,
@@ -133,6 +143,8 @@ export function compile(plan: Plan, layout: Layout, withRegex = true): Template 
     rows: Int32Array.from(layout.rows),
     children,
     spans: spansCode(plan, layout, skip, children),
+    match: withRegex ? compileMatcher(plan, layout, matchSpans) : undefined,
+    matchSpans,
   };
 }
 

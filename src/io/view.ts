@@ -15,6 +15,7 @@
 import { decimalAt, numberEnd } from './decimal.js';
 import type { Kind, Row, Table } from './fields.js';
 import { detach, hashKey } from './scan.js';
+import { END_SCRATCH, SLOT_SCRATCH } from './scratch.js';
 
 // Kind codes: how a row's value is checked (fill.ts) and read (below).
 export const K_DECIMAL = 0;
@@ -58,9 +59,9 @@ export type Source = string | Buffer;
  * 0, the elements of its list rows `plan.rows` (element tables have no lists of their own). The
  * view's constructor copies its rows out at once, so one scratch serves every frame.
  */
-export const SLOTS = new Int32Array(1024);
+export const SLOTS = SLOT_SCRATCH;
 /** The value ends beside them (a negative end marks a string with escapes), for the routing keys the constructor reads. */
-export const ENDS = new Int32Array(1024);
+export const ENDS = END_SCRATCH;
 /** The element views of the list rows of the object being read, by row; taken by its constructor. */
 export const LISTS: (readonly LazyView[] | undefined)[] = [];
 

@@ -15,7 +15,7 @@ import { Decimal } from 'decimal.js';
 import { decodeFrame, decodeFrameWalk, LazyView } from '../../src/io/decode.js';
 import { encodeEvent } from '../../src/io/encode.js';
 import { UpbitDecodeError } from '../../src/io/errors.js';
-import { decodeFast } from '../../src/io/fast.js';
+import { decodeFast, setWasmMatchers } from '../../src/io/fast.js';
 import { FORMATS, type UpbitMessage } from '../../src/io/fields.js';
 import { ALL_FIXTURES } from './fixtures.js';
 import { closingEnd, DATA_TABLES, generate, keyOf, members, objectOf } from './generate.js';
@@ -210,13 +210,24 @@ export type Path = 'fast' | 'walk' | 'error';
 
 /**
  * Decode `frame` three ways (reference walk, fast path alone, decodeFrame) and throw a Mismatch on
- * any difference. The frame is passed as a Buffer, a plain Uint8Array or a string (`as`).
+ * any difference. The frame is passed as a Buffer, a plain Uint8Array or a string (`as`); bytes
+ * take the fast path twice, with the WebAssembly matchers and with the regexes, which must agree.
  */
 export function check(frame: Buffer, as: 'buffer' | 'uint8' | 'string'): Path {
   const input = as === 'string' ? frame.toString('latin1') : as === 'uint8' ? new Uint8Array(frame) : frame;
   const ref = run(() => decodeFrameWalk(input));
   const fast = decodeFast(input);
   if (fast !== undefined) sameOutcome({ ok: true, messages: fast }, ref, 'decodeFast');
+  if (as !== 'string') {
+    // Bytes go to the WebAssembly matchers; the regexes must decide the same frame the same way.
+    setWasmMatchers(false);
+    const viaRegex = decodeFast(input);
+    setWasmMatchers(true);
+    if ((viaRegex === undefined) !== (fast === undefined)) {
+      throw new Mismatch(`WebAssembly matchers ${fast === undefined ? 'missed' : 'matched'}, regexes ${viaRegex === undefined ? 'missed' : 'matched'}`);
+    }
+    if (viaRegex !== undefined) sameOutcome({ ok: true, messages: viaRegex }, ref, 'decodeFast (regexes)');
+  }
   sameOutcome(run(() => decodeFrame(input)), ref, 'decodeFrame');
   return fast !== undefined ? 'fast' : ref.ok ? 'walk' : 'error';
 }

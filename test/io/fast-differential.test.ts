@@ -42,6 +42,7 @@ describe('template fast path: identical to the walk', () => {
     const rand = prng(0xd1ff);
     const seeds = seedFrames(rand).map((f) => Buffer.from(f));
     const paths: Record<Path, number> = { fast: 0, walk: 0, error: 0 };
+    const wasmBefore = fastStats.wasmAttempts;
     for (let k = 0; k < 40_000; k++) {
       const seed = seeds[k % seeds.length];
       decodeFrame(seed); // keep the seed's template learned and most recently used
@@ -58,18 +59,20 @@ describe('template fast path: identical to the walk', () => {
     expect(paths.fast).toBeGreaterThan(6_000);
     expect(paths.walk).toBeGreaterThan(2_000);
     expect(paths.error).toBeGreaterThan(10_000);
+    // two thirds of the frames are bytes: the WebAssembly matchers tried them (and the regexes agreed)
+    expect(fastStats.wasmAttempts - wasmBefore).toBeGreaterThan(20_000);
     expect(fastStats.selfCheckFailures).toBe(0);
   });
 });
 
 describe('template fast path: the cost of a mismatch is bounded', () => {
   /** Work per character over frames of growing size: a constant bound means linear cost. */
-  function workPerChar(make: (size: number) => string): number[] {
+  function workPerChar(make: (size: number) => string, bytes: boolean): number[] {
     return [1 << 16, 1 << 18, 1 << 20].map((size) => {
       const frame = make(size);
       const before = { ...fastStats };
       try {
-        decodeFrame(frame);
+        decodeFrame(bytes ? Buffer.from(frame, 'latin1') : frame); // bytes: the WebAssembly matchers
       } catch {
         // most of these frames are invalid: the cost is what is measured
       }
@@ -105,10 +108,14 @@ describe('template fast path: the cost of a mismatch is bounded', () => {
       (size) => t.replace('"trade_price":32287000.0', `"trade_price":${'1'.repeat(size)}x`),
       (size) => `[${Array.from({ length: Math.ceil(size / t.length) }, () => t.replace('}', ',"x":1}')).join(',')}]`,
     ];
+    const wasmBefore = fastStats.wasmAttempts;
     for (const make of cases) {
-      const perChar = workPerChar(make);
-      for (const w of perChar) expect(w).toBeLessThanOrEqual(2 * MAX_TEMPLATES);
+      for (const bytes of [false, true]) {
+        const perChar = workPerChar(make, bytes);
+        for (const w of perChar) expect(w).toBeLessThanOrEqual(2 * MAX_TEMPLATES);
+      }
     }
+    expect(fastStats.wasmAttempts).toBeGreaterThan(wasmBefore);
     expect(fastStats.selfCheckFailures).toBe(0);
   });
 

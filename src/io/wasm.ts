@@ -1,0 +1,469 @@
+/**
+ * Key-order templates compiled to WebAssembly: the same language as a template's regex
+ * (template.ts), checked over the frame's bytes, with the value spans written as it goes.
+ *
+ * How to read this file: `MEMORY` is one fixed WebAssembly memory (never grown, so the typed arrays
+ * over it stay valid): a frame is copied to address 0 (`loadFrame`, followed by a 0 byte that no
+ * pattern accepts), and the span scratch of view.ts (`SLOTS`, `ENDS`) lives at its end. `compileMatcher`
+ * turns one learned layout into one small module whose function takes the index of the object's
+ * `{` and returns the index past its `}`, or -1. It accepts exactly what the layout's regex accepts
+ * (the grammar is written out beside each generator below; fast-differential.test.ts runs both
+ * against the walk), and for layouts without list rows it also writes each row's start and end
+ * into `SLOTS`/`ENDS` as `spans` would, and 0 for the rows the layout lacks.
+ *
+ * Why: V8's regex engine checks a frame as fast as this code does, but it cannot report where the
+ * values are, so each match was followed by one `indexOf` per value (as much time again). Here the
+ * spans come with the check, keys are compared 8, 4 or 2 bytes at a time, and the frame is read as
+ * bytes (one copy) instead of through the text.
+ *
+ * Cost of a mismatch: straight-line code with one loop per value, each loop consuming a byte per
+ * turn and stopping at the first byte outside its class: at most one pass over the object.
+ */
+import { MEMORY, PAGES, SCRATCH, WASM } from './scratch.js';
+import type { Layout } from './template.js';
+import { K_BOOLEAN, K_DECIMAL, K_ID, K_INT64, K_INTEGER, K_LIST, K_STRING, K_STRINGS, type Plan } from './view.js';
+
+// ─── a minimal WebAssembly encoder ──────────────────────────────────────────────────────────────
+
+const Op = {
+  block: 0x02,
+  loop: 0x03,
+  if: 0x04,
+  else: 0x05,
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  return: 0x0f,
+  localGet: 0x20,
+  localSet: 0x21,
+  localTee: 0x22,
+  i32Load: 0x28,
+  i64Load: 0x29,
+  i32Load8u: 0x2d,
+  i32Load16u: 0x2f,
+  i32Store: 0x36,
+  i32Const: 0x41,
+  i64Const: 0x42,
+  i32Eqz: 0x45,
+  i32Eq: 0x46,
+  i32Ne: 0x47,
+  i32GtU: 0x4b,
+  i64Ne: 0x52,
+  i32Add: 0x6a,
+  i32Sub: 0x6b,
+  i32Or: 0x72,} as const;
+const VOID = 0x40;
+
+function uleb(out: number[], v: number): void {
+  do {
+    let b = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+}
+function sleb(out: number[], v: bigint): void {
+  for (;;) {
+    const b = Number(v & 0x7fn);
+    v >>= 7n;
+    if ((v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0)) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+// Locals: the cursor, a byte, a value's start, a counter.
+const P = 0;
+const C = 1;
+const VS = 2;
+const T = 3;
+
+/** Straight-line code for one function; `fail` branches leave the outermost block (result -1). */
+class Code {
+  readonly out: number[] = [];
+  /** Labels open, the outermost (failure) block included. */
+  private depth = 0;
+  op(...bytes: number[]): this {
+    this.out.push(...bytes);
+    return this;
+  }
+  get(l: number): this {
+    return this.op(Op.localGet, l);
+  }
+  set(l: number): this {
+    return this.op(Op.localSet, l);
+  }
+  i32(v: number): this {
+    this.out.push(Op.i32Const);
+    sleb(this.out, BigInt(v | 0));
+    return this;
+  }
+  /** The byte at the cursor plus `k`, into C and on the stack. */
+  byte(k = 0): this {
+    this.get(P).op(Op.i32Load8u, 0);
+    uleb(this.out, k);
+    return this.op(Op.localTee, C);
+  }
+  advance(k: number): this {
+    return this.get(P).i32(k).op(Op.i32Add).set(P);
+  }
+  open(kind: typeof Op.block | typeof Op.loop): this {
+    this.depth++;
+    return this.op(kind, VOID);
+  }
+  close(): this {
+    this.depth--;
+    return this.op(Op.end);
+  }
+  /** Branch to the failure block when the i32 on the stack is non-zero. */
+  failIf(): this {
+    this.op(Op.brIf);
+    uleb(this.out, this.depth - 1);
+    return this;
+  }
+  /** Branch to the label `up` levels out (0 = innermost) when the i32 on the stack is non-zero. */
+  brIf(up: number): this {
+    this.op(Op.brIf);
+    uleb(this.out, up);
+    return this;
+  }
+  br(up: number): this {
+    this.op(Op.br);
+    uleb(this.out, up);
+    return this;
+  }
+
+  /** The bytes `lit` at the cursor (8, 4, 2, then 1 at a time), then past them. */
+  literal(lit: Uint8Array, advance = true): this {
+    let k = 0;
+    while (k < lit.length) {
+      const left = lit.length - k;
+      const w = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+      let v = 0n;
+      for (let j = w - 1; j >= 0; j--) v = (v << 8n) | BigInt(lit[k + j]);
+      this.get(P);
+      if (w === 8) {
+        this.op(Op.i64Load, 0);
+        uleb(this.out, k);
+        this.out.push(Op.i64Const);
+        sleb(this.out, BigInt.asIntN(64, v));
+        this.op(Op.i64Ne);
+      } else {
+        this.op(w === 4 ? Op.i32Load : w === 2 ? Op.i32Load16u : Op.i32Load8u, 0);
+        uleb(this.out, k);
+        this.i32(Number(BigInt.asIntN(32, v)));
+        this.op(Op.i32Ne);
+      }
+      this.failIf();
+      k += w;
+    }
+    return advance ? this.advance(lit.length) : this;
+  }
+
+  /** Past bytes that are digits; the cursor stops on the first other byte (C holds it). */
+  digits(): this {
+    this.open(Op.block).open(Op.loop);
+    this.byte().i32(48).op(Op.i32Sub).i32(9).op(Op.i32GtU).brIf(1); // not a digit: done
+    this.advance(1).br(0);
+    return this.close().close();
+  }
+  /** One digit (else fail), then any more. */
+  digitsPlus(): this {
+    this.byte().i32(48).op(Op.i32Sub).i32(9).op(Op.i32GtU).failIf();
+    return this.advance(1).digits();
+  }
+
+  /** STR: `"` then bytes 0x20–0x7f except `"` and `\`, then `"`. */
+  string(): this {
+    this.byte().i32(34).op(Op.i32Ne).failIf().advance(1);
+    this.open(Op.block).open(Op.loop);
+    this.byte().i32(34).op(Op.i32Eq).brIf(1); // the closing quote
+    this.get(C).i32(32).op(Op.i32Sub).i32(95).op(Op.i32GtU).failIf(); // below 0x20 or above 0x7f
+    this.get(C).i32(92).op(Op.i32Eq).failIf(); // an escape
+    this.advance(1).br(0);
+    return this.close().close().advance(1);
+  }
+
+  /** NUM: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`. Followed by `,` `}` or `]`, so a greedy read is the regex's. */
+  number(): this {
+    this.optionalMinus();
+    this.integerDigits();
+    this.byte().i32(46).op(Op.i32Eq).op(Op.if, VOID);
+    this.depth++;
+    this.advance(1).digitsPlus();
+    this.depth--;
+    this.op(Op.end);
+    this.byte().i32(32).op(Op.i32Or).i32(101).op(Op.i32Eq).op(Op.if, VOID); // e or E
+    this.depth++;
+    this.advance(1);
+    this.byte().i32(43).op(Op.i32Eq).get(C).i32(45).op(Op.i32Eq).op(Op.i32Or).op(Op.if, VOID);
+    this.depth++;
+    this.advance(1);
+    this.depth--;
+    this.op(Op.end);
+    this.digitsPlus();
+    this.depth--;
+    return this.op(Op.end);
+  }
+  private optionalMinus(): this {
+    this.byte().i32(45).op(Op.i32Eq).op(Op.if, VOID);
+    this.depth++;
+    this.advance(1);
+    this.depth--;
+    return this.op(Op.end);
+  }
+  /** `0|[1-9][0-9]*` */
+  private integerDigits(): this {
+    this.byte().i32(48).op(Op.i32Eq).op(Op.if, VOID);
+    this.depth++;
+    this.advance(1);
+    this.op(Op.else);
+    this.get(C).i32(49).op(Op.i32Sub).i32(8).op(Op.i32GtU).failIf();
+    this.advance(1).digits();
+    this.depth--;
+    return this.op(Op.end);
+  }
+  /** INT: `-?(0|[1-9][0-9]*)`. */
+  integer(): this {
+    return this.optionalMinus().integerDigits();
+  }
+  /** INT15: `-?0|[1-9][0-9]{0,14}|-[1-9][0-9]{0,13}`: at most 15 characters, sign included. */
+  integer15(): this {
+    this.get(P).set(T);
+    this.integer();
+    // "0" and "-0" are within the limit; longer ones start with [1-9], so the length is the rule.
+    return this.get(P).get(T).op(Op.i32Sub).i32(15).op(Op.i32GtU).failIf();
+  }
+  /** `"` one of `values` `"` (the discriminant row: checkKind). */
+  oneOf(values: readonly string[]): this {
+    this.open(Op.block); // ok
+    for (const v of values) {
+      const lit = Buffer.from(`"${v}"`, 'latin1');
+      this.open(Op.block); // next
+      // A mismatch goes to `next`, not to the failure block: compare without `literal`'s failIf.
+      let k = 0;
+      while (k < lit.length) {
+        const left = lit.length - k;
+        const w = left >= 4 ? 4 : left >= 2 ? 2 : 1;
+        let x = 0;
+        for (let j = w - 1; j >= 0; j--) x = x * 256 + lit[k + j];
+        this.get(P).op(w === 4 ? Op.i32Load : w === 2 ? Op.i32Load16u : Op.i32Load8u, 0);
+        uleb(this.out, k);
+        this.i32(x | 0).op(Op.i32Ne).brIf(0);
+        k += w;
+      }
+      this.advance(lit.length).br(1);
+      this.close();
+    }
+    this.i32(1).failIf();
+    return this.close();
+  }
+  /** `true|false` */
+  boolean(): this {
+    this.open(Op.block);
+    this.get(P).op(Op.i32Load, 0, 0).i32(0x65757274).op(Op.i32Eq).op(Op.if, VOID); // "true"
+    this.advance(4).br(1);
+    this.op(Op.end);
+    this.literal(Buffer.from('false', 'latin1'));
+    return this.close();
+  }
+  /** `null` */
+  null(): this {
+    return this.literal(Buffer.from('null', 'latin1'));
+  }
+  /** `[` (STR (`,` STR)*)? `]` */
+  strings(): this {
+    this.literal(Buffer.from('[', 'latin1'));
+    this.open(Op.block);
+    this.byte().i32(93).op(Op.i32Eq).brIf(0);
+    this.open(Op.loop);
+    this.string();
+    this.byte().i32(44).op(Op.i32Eq).op(Op.if, VOID);
+    this.depth++;
+    this.advance(1).br(1);
+    this.depth--;
+    this.op(Op.end);
+    this.close();
+    this.close();
+    return this.literal(Buffer.from(']', 'latin1'));
+  }
+  /** `"` → STR, `-`/digit → NUM, `t`/`f` → boolean, else `null`. */
+  scalar(): this {
+    this.open(Op.block);
+    this.byte().i32(34).op(Op.i32Eq).op(Op.if, VOID);
+    this.depth++;
+    this.string().br(1);
+    this.depth--;
+    this.op(Op.end);
+    this.get(C).i32(45).op(Op.i32Eq).get(C).i32(48).op(Op.i32Sub).i32(9).op(Op.i32GtU).op(Op.i32Eqz).op(Op.i32Or).op(Op.if, VOID);
+    this.depth++;
+    this.number().br(1);
+    this.depth--;
+    this.op(Op.end);
+    this.get(C).i32(110).op(Op.i32Eq).op(Op.if, VOID);
+    this.depth++;
+    this.null().br(1);
+    this.depth--;
+    this.op(Op.end);
+    this.boolean();
+    return this.close();
+  }
+  /** `"` → STR, else INT. */
+  id(): this {
+    this.byte().i32(34).op(Op.i32Eq).op(Op.if, VOID);
+    this.depth++;
+    this.string();
+    this.op(Op.else);
+    this.integer();
+    this.depth--;
+    return this.op(Op.end);
+  }
+  /** Run `value` unless the cursor is on `n` (then `null`): `(?:value|null)`; no value pattern starts with `n`. */
+  orNull(value: () => void): this {
+    this.byte().i32(110).op(Op.i32Eq).op(Op.if, VOID);
+    this.depth++;
+    this.null();
+    this.op(Op.else);
+    value();
+    this.depth--;
+    return this.op(Op.end);
+  }
+}
+
+/** The value of one row (or of an unknown key, row -1), as `valuePattern` in template.ts. */
+function value(code: Code, plan: Plan, row: number, element: Layout | undefined): void {
+  if (row < 0) {
+    code.scalar();
+    return;
+  }
+  const gen = () => {
+    switch (plan.kinds[row]) {
+      case K_DECIMAL:
+        code.number();
+        break;
+      case K_INTEGER:
+        code.integer15();
+        break;
+      case K_INT64:
+        code.integer();
+        break;
+      case K_ID:
+        code.id();
+        break;
+      case K_STRING: {
+        const values = plan.values[row];
+        if (row === plan.typeRow && values !== undefined) code.oneOf(values);
+        else code.string();
+        break;
+      }
+      case K_BOOLEAN:
+        code.boolean();
+        break;
+      case K_STRINGS:
+        code.strings();
+        break;
+      case K_LIST:
+        list(code, plan.children[row]!, element);
+        break;
+      default:
+        throw new Error(`unknown kind ${plan.kinds[row]}`);
+    }
+  };
+  if (plan.nullable[row]) code.orNull(gen);
+  else gen();
+}
+
+/** `[` (E (`,` E)*)? `]`, or `[]` when the layout was learned from an empty list. */
+function list(code: Code, child: Plan, element: Layout | undefined): void {
+  code.literal(Buffer.from('[', 'latin1'));
+  if (element !== undefined) {
+    code.open(Op.block);
+    code.byte().i32(93).op(Op.i32Eq).brIf(0);
+    code.open(Op.loop);
+    object(code, child, element, false);
+    code.byte().i32(44).op(Op.i32Eq).op(Op.if, VOID);
+    code.advance(1).br(1);
+    code.op(Op.end);
+    code.close();
+    code.close();
+  }
+  code.literal(Buffer.from(']', 'latin1'));
+}
+
+/** `{"key":value,…}`; with `spans`, each row's start and end (text indices) into the scratch. */
+function object(code: Code, plan: Plan, layout: Layout, spans: boolean): void {
+  const n = layout.keys.length;
+  if (n === 0) {
+    code.literal(Buffer.from('{}', 'latin1'));
+  } else {
+    for (let k = 0; k < n; k++) {
+      code.literal(Buffer.from(`${k ? ',' : '{'}"${layout.keys[k]}":`, 'latin1'));
+      const row = layout.rows[k];
+      if (spans && row >= 0) code.get(P).set(VS);
+      value(code, plan, row, layout.elements[k]);
+      if (spans && row >= 0) {
+        code.i32(SCRATCH + 4 * row).get(VS).op(Op.i32Store, 2, 0);
+        code.i32(SCRATCH + 4096 + 4 * row).get(P).op(Op.i32Store, 2, 0);
+      }
+    }
+    code.literal(Buffer.from('}', 'latin1'));
+  }
+  if (spans) {
+    const present = new Set(layout.rows);
+    for (let row = 0; row < plan.rows; row++) if (!present.has(row)) code.i32(SCRATCH + 4 * row).i32(0).op(Op.i32Store, 2, 0);
+  }
+}
+
+function section(out: number[], id: number, body: number[]): void {
+  out.push(id);
+  uleb(out, body.length);
+  out.push(...body);
+}
+const name = (s: string) => {
+  const b = [...Buffer.from(s, 'latin1')];
+  const out: number[] = [];
+  uleb(out, b.length);
+  return [...out, ...b];
+};
+
+/** The module bytes of one matcher (exported for the tests: `WebAssembly.validate`). */
+export function matcherModule(plan: Plan, layout: Layout, spans: boolean): Uint8Array {
+  const code = new Code();
+  code.open(Op.block); // failure
+  object(code, plan, layout, spans);
+  code.get(P).op(Op.return);
+  code.close();
+  code.i32(-1);
+  code.op(Op.end);
+  const body: number[] = [1, 3, 0x7f]; // 3 more i32 locals
+  body.push(...code.out);
+  const func: number[] = [];
+  uleb(func, body.length);
+  func.push(...body);
+  const m: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  section(m, 1, [1, 0x60, 1, 0x7f, 1, 0x7f]); // type 0: (i32) -> i32
+  const limits: number[] = [0x01];
+  uleb(limits, PAGES);
+  uleb(limits, PAGES);
+  section(m, 2, [1, ...name('m'), ...name('memory'), 0x02, ...limits]);
+  section(m, 3, [1, 0]);
+  section(m, 7, [1, ...name('match'), 0x00, 0]);
+  const codeSection: number[] = [1];
+  codeSection.push(...func);
+  section(m, 10, codeSection);
+  return Uint8Array.from(m);
+}
+
+/**
+ * The WebAssembly matcher of `layout`: index of the object's `{` in the loaded frame → index past
+ * its `}`, or -1. With `spans`, it also fills the span scratch as `Template.spans` does (only for
+ * layouts without list rows). Undefined where WebAssembly is not available.
+ */
+export function compileMatcher(plan: Plan, layout: Layout, spans: boolean): ((i: number) => number) | undefined {
+  if (MEMORY === undefined || WASM === undefined) return undefined;
+  const module = new WASM.Module(matcherModule(plan, layout, spans));
+  const instance = new WASM.Instance(module, { m: { memory: MEMORY } });
+  return instance.exports.match as (i: number) => number;
+}
