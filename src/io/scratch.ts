@@ -32,7 +32,11 @@ function makeMemory(): { readonly buffer: ArrayBuffer } | undefined {
 export const MEMORY = makeMemory();
 const BYTES = MEMORY === undefined ? new Uint8Array(0) : new Uint8Array(MEMORY.buffer, 0, SCRATCH);
 
-/** Copy `frame` to address 0 for the matchers, with the sentinel after it; false when it does not fit. */
+/**
+ * Copy `frame` to address 0 for the matchers, followed by a 0 byte, which no pattern accepts: a
+ * matcher stops at the frame's end instead of reading what an earlier, longer frame left there.
+ * False when the frame does not fit.
+ */
 export function loadFrame(frame: Uint8Array): boolean {
   const n = frame.length;
   if (n > FRAME_CAPACITY || MEMORY === undefined) return false;

@@ -1,0 +1,86 @@
+/**
+ * The WebAssembly matchers (src/io/wasm.ts, scratch.ts): where they are used, where the regexes
+ * take over, and the one hazard of a shared memory, bytes left by an earlier frame. Their
+ * equivalence with the regexes and the walk on every kind and on mutated frames is
+ * fast-differential.test.ts.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { decodeFrame, decodeFrameWalk } from '../../src/io/decode.js';
+import { decodeFast, fastStats, resetTemplates, setWasmMatchers } from '../../src/io/fast.js';
+import { FRAME_CAPACITY, MEMORY } from '../../src/io/scratch.js';
+import { TICKER_SIMPLE, TRADE_DEFAULT, TRADE_SIMPLE } from './fixtures.js';
+
+const bytes = (s: string) => Buffer.from(s, 'latin1');
+
+describe('WebAssembly matchers', () => {
+  it('byte frames are matched in WebAssembly, string frames by the regexes, with the same messages', () => {
+    expect(MEMORY).toBeDefined(); // Node 20 has WebAssembly
+    resetTemplates();
+    decodeFrame(TRADE_SIMPLE.frame); // learn
+    const before = fastStats.wasmAttempts;
+    const fromBytes = decodeFast(bytes(TRADE_SIMPLE.frame));
+    expect(fastStats.wasmAttempts).toBe(before + 1);
+    const fromText = decodeFast(TRADE_SIMPLE.frame);
+    expect(fastStats.wasmAttempts).toBe(before + 1);
+    expect(fromBytes?.[0].toJSON()).toEqual(decodeFrameWalk(TRADE_SIMPLE.frame)[0].toJSON());
+    expect(fromText?.[0].toJSON()).toEqual(fromBytes?.[0].toJSON());
+
+    setWasmMatchers(false);
+    try {
+      expect(decodeFast(bytes(TRADE_SIMPLE.frame))?.[0].toJSON()).toEqual(fromBytes?.[0].toJSON());
+      expect(fastStats.wasmAttempts).toBe(before + 1);
+    } finally {
+      setWasmMatchers(true);
+    }
+  });
+
+  // Two guards: the 0 byte loadFrame writes after each frame (no pattern accepts it, so a matcher
+  // also never scans stale bytes) and fast.ts's check that the match ends where the text does.
+  it('a frame is never completed by the bytes of the frame before it', () => {
+    resetTemplates();
+    decodeFrame(TRADE_DEFAULT.frame);
+    const whole = bytes(TRADE_DEFAULT.frame);
+    expect(decodeFast(whole)).toBeDefined(); // the whole frame now sits in the matchers' memory
+    // The same frame without its closing brace: the brace is still in memory from the frame before.
+    const cut = whole.subarray(0, whole.length - 1);
+    expect(decodeFast(cut)).toBeUndefined();
+    expect(() => decodeFrame(cut)).toThrow(); // the walk's typed error
+    // Shorter frames of the same layout, after longer ones, still match (the sentinel moves with them).
+    const short = TRADE_DEFAULT.frame.replace('"KRW-BTC"', '"KRW-A"');
+    expect(decodeFast(bytes(short))?.[0].code).toBe('KRW-A');
+  });
+
+  it('a frame larger than the matchers memory is matched by the regexes, with the same messages', () => {
+    resetTemplates();
+    decodeFrame(TICKER_SIMPLE.frame);
+    const n = Math.ceil(FRAME_CAPACITY / (TICKER_SIMPLE.frame.length + 1)) + 1;
+    const text = `[${Array.from({ length: n }, () => TICKER_SIMPLE.frame).join(',')}]`;
+    expect(text.length).toBeGreaterThan(FRAME_CAPACITY);
+    const before = { ...fastStats };
+    const messages = decodeFast(bytes(text));
+    expect(messages).toHaveLength(n);
+    expect(fastStats.wasmAttempts).toBe(before.wasmAttempts);
+    expect(fastStats.attempts - before.attempts).toBe(n);
+    expect(messages?.[n - 1].toJSON()).toEqual(decodeFrameWalk(TICKER_SIMPLE.frame)[0].toJSON());
+  });
+
+  it('without WebAssembly (node --jitless) the regexes do the matching, with the same messages', () => {
+    const decode = fileURLToPath(new URL('../../src/io/decode.ts', import.meta.url));
+    const fast = fileURLToPath(new URL('../../src/io/fast.ts', import.meta.url));
+    const frame = JSON.stringify(TRADE_SIMPLE.frame);
+    const script = `
+      const { decodeFrame } = await import(${JSON.stringify(decode)});
+      const { decodeFast, fastStats } = await import(${JSON.stringify(fast)});
+      decodeFrame(Buffer.from(${frame}, 'latin1'));
+      const m = decodeFast(Buffer.from(${frame}, 'latin1'));
+      console.log(JSON.stringify({ wasm: typeof WebAssembly, hits: fastStats.hits, wasmAttempts: fastStats.wasmAttempts, m: m && m[0].toJSON() }));`;
+    const out = execFileSync(process.execPath, ['--jitless', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const seen = JSON.parse(out.trim().split('\n').at(-1)!) as { wasm: string; hits: number; wasmAttempts: number; m: unknown };
+    expect(seen.wasm).toBe('undefined');
+    expect(seen.hits).toBe(1);
+    expect(seen.wasmAttempts).toBe(0);
+    expect(seen.m).toEqual(JSON.parse(JSON.stringify(decodeFrameWalk(TRADE_SIMPLE.frame)[0].toJSON())));
+  }, 60_000);
+});
