@@ -14,6 +14,8 @@
  *   three    decodeFrame(buf) + read 3 exact decimals (the hub-3 workload's codec part: ticker
  *            tradePrice, accTradePrice24h, signedChangeRate; trade tradePrice, tradeVolume,
  *            prevClosingPrice; orderbook totalAskSize, totalBidSize, best ask price)
+ *   three, regexes   three with the templates' WebAssembly matchers off (src/io/wasm.ts): each
+ *            template checked by its regex, then its spans found by `indexOf` (the decoder before them)
  *   walk*    routing, three and full through `decodeFrameWalk`, the reference byte walk without
  *            templates (the decoder before issue 12, with the same views): templates vs walk in one run
  *
@@ -40,6 +42,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { decodeFrame, decodeFrameWalk } from '../src/io/decode.js';
+import { setWasmMatchers } from '../src/io/fast.js';
 import { encodeEvent } from '../src/io/encode.js';
 import { toDecimal } from '../src/io/decimal.js';
 import { tableOf, type Format, type Table, type UpbitMessage } from '../src/io/fields.js';
@@ -243,6 +246,14 @@ const WORKLOADS = {
   three,
   full,
   fullKeyed,
+  regexThree: (f: readonly Buffer[]) => {
+    setWasmMatchers(false);
+    try {
+      three(f);
+    } finally {
+      setWasmMatchers(true);
+    }
+  },
   walkRouting: (f: readonly Buffer[]) => routing(f, decodeFrameWalk),
   walkThree: (f: readonly Buffer[]) => three(f, decodeFrameWalk),
   walkFull: (f: readonly Buffer[]) => full(f, decodeFrameWalk),
@@ -355,17 +366,17 @@ async function main(): Promise<void> {
   const cell = (r: Row, w: Workload) => `${fmt(r.us[w])} (${x(r.ratio[w])})`;
   const b = (n: number) => (Number.isFinite(n) ? String(Math.round(n)) : '–');
   console.log('µs per message (ratio to JSON.parse, lower is better); walk = the reference walk, no templates (the decoder before)');
-  console.log(line(['corpus', 'bytes', 'floor µs', 'routing', 'three', 'full', 'keyed loop', 'walk routing', 'walk three', 'walk full']));
+  console.log(line(['corpus', 'bytes', 'floor µs', 'routing', 'three', 'full', 'keyed loop', 'three, regexes', 'walk routing', 'walk three', 'walk full']));
   console.log(line(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
   for (const r of rows) {
-    console.log(line([r.corpus, String(r.bytesPerFrame), fmt(r.us.floor), ...(['routing', 'three', 'full', 'fullKeyed', 'walkRouting', 'walkThree', 'walkFull'] as const).map((w) => cell(r, w))]));
+    console.log(line([r.corpus, String(r.bytesPerFrame), fmt(r.us.floor), ...(['routing', 'three', 'full', 'fullKeyed', 'regexThree', 'walkRouting', 'walkThree', 'walkFull'] as const).map((w) => cell(r, w))]));
   }
   console.log('\nheap bytes allocated per message');
-  console.log(line(['corpus', 'floor', 'routing', 'three', 'full', 'walk routing', 'walk three', 'walk full']));
+  console.log(line(['corpus', 'floor', 'routing', 'three', 'full', 'three, regexes', 'walk routing', 'walk three', 'walk full']));
   console.log(line(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
   for (const r of rows) {
     const a = r.alloc;
-    console.log(line([r.corpus, b(a.floor), b(a.routing), b(a.three), b(a.full), b(a.walkRouting), b(a.walkThree), b(a.walkFull)]));
+    console.log(line([r.corpus, b(a.floor), b(a.routing), b(a.three), b(a.full), b(a.regexThree), b(a.walkRouting), b(a.walkThree), b(a.walkFull)]));
   }
   const missed = rows.filter((r) => r.ratio.routing > TARGET.routing || r.ratio.full > TARGET.full);
   console.log(

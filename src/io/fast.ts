@@ -3,10 +3,12 @@
  * key-order template are decoded without the byte walk; anything else returns undefined and the
  * caller runs the reference walk, whose result is then used to learn templates.
  *
- * How to read this file: `decodeFast(frame)` is the entry point. It reads the frame as text, finds
+ * How to read this file: `decodeFast(frame)` is the entry point. It reads the frame as text (and,
+ * for a byte frame that fits, copies it into the WebAssembly matchers' memory, scratch.ts), finds
  * each object's type from its first key (`{"type":"…"` / `{"ty":"…"`), tries that plan's templates
- * (template.ts), most recently matched first, and builds the same view (view.ts) from the same
- * spans as the walk would. `learnFrom(frame)` runs after a successful walk and compiles the layouts
+ * (template.ts), most recently matched first, each by its WebAssembly matcher (wasm.ts) when the
+ * frame is in that memory and by its regex otherwise, and builds the same view (view.ts) from the
+ * same spans as the walk would. `learnFrom(frame)` runs after a successful walk and compiles the layouts
  * of the frame's objects into templates.
  *
  * Exactness: a template only accepts printable-ASCII objects with no whitespace or escapes, in
@@ -15,7 +17,7 @@
  * kinds, unknown types, control frames, whitespace, non-ASCII) falls back to the walk, which gives
  * the typed error. test/io/fast-differential.test.ts checks this on mutated frames.
  *
- * Cost bounds: at most MAX_TEMPLATES regex attempts per object (each linear, see template.ts), then
+ * Cost bounds: at most MAX_TEMPLATES attempts per object (each linear, see template.ts, wasm.ts), then
  * the walk: a mismatching frame costs at most (MAX_TEMPLATES + 1) linear passes. Learning backs off
  * exponentially, per kind, while objects teach nothing new, so a stream that never fits pays little.
  */
