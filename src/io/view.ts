@@ -111,25 +111,33 @@ export interface Plan {
 export const ID_DIGITS: unique symbol = Symbol('upbit-ws.idDigits');
 
 /**
- * @internal Set by `idDigits`: an id of at most 30 digits as two exact numbers, the digits before
- * the last 15 (`[0]`) and the last 15 (`[1]`). A typed array: a double in a module variable is
- * boxed, one allocation per trade.
+ * @internal Set by `idDigits`: an id of at most 30 digits as two exact numbers, its first 15
+ * digits (`[0]`) and the rest (`[1]`, 0 when there is none). With the digit count, they tell any
+ * two ids apart. A typed array: a double in a module variable is boxed, one allocation per trade.
  */
 export const ID_HALVES = new Float64Array(2);
 
-/** @internal The digit run at `i` as `ID_HALVES`, if what starts there (up to a `,` `}` `]` or the end) is 1–30 digits: their count, else -1. */
+/**
+ * @internal The digit run at `i` as `ID_HALVES`, if what starts there (up to a `,` `}` `]` or the
+ * end) is 1–30 digits: their count, else -1 (a sign, a fraction or an exponent, or too long). One
+ * pass, so the first 15 digits are the high half: the count is not known until the end.
+ */
 export function idDigits(src: string, i: number): number {
-  const n = numberEnd(src, i, src.length) - i;
-  if (n === 0 || n > 30) return -1;
-  const cut = n > 15 ? n - 15 : 0;
   let hi = 0;
   let lo = 0;
-  for (let k = 0; k < n; k++) {
-    const d = src.charCodeAt(i + k) - 48;
-    if (d < 0 || d > 9) return -1;
-    if (k < cut) hi = hi * 10 + d;
-    else lo = lo * 10 + d;
+  let k = i;
+  for (;; k++) {
+    const c = src.charCodeAt(k);
+    if (!(c >= 48 && c <= 57)) {
+      if (c === 45 || c === 46 || c === 43 || c === 101 || c === 69) return -1; // - . + e E: not plain digits
+      break;
+    }
+    if (k - i < 15) hi = hi * 10 + (c - 48);
+    else if (k - i < 30) lo = lo * 10 + (c - 48);
+    else return -1;
   }
+  const n = k - i;
+  if (n === 0) return -1;
   ID_HALVES[0] = hi;
   ID_HALVES[1] = lo;
   return n;
