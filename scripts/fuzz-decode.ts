@@ -1,9 +1,9 @@
 /**
  * The long differential fuzz of the template fast path: millions of seeded mutations of real
- * frames of every kind and format, each decoded by the reference walk, by the fast path alone and
- * by decodeFrame (test/io/differential.ts `check`); stops at the first difference and prints the
- * frame and the seed to replay it. `npm test` runs the same harness on 40,000 cases
- * (test/io/fast-differential.test.ts).
+ * frames of every kind and format, each decoded by the reference walk, by the fast path alone
+ * (byte frames twice: WebAssembly matchers and regexes) and by decodeFrame (test/io/differential.ts
+ * `check`); stops at the first difference and prints the frame and the seed to replay it.
+ * `npm test` runs the same harness on 40,000 cases (test/io/fast-differential.test.ts).
  *
  * Run: npx tsx scripts/fuzz-decode.ts [count=1000000] [seed=1]
  */

@@ -1,5 +1,5 @@
 /**
- * The template fast path (src/io/fast.ts, template.ts) against the reference walk: same messages,
+ * The template fast path (src/io/fast.ts, template.ts, wasm.ts) against the reference walk: same messages,
  * same errors, on real frames of every kind and format and on seeded mutations of them; and a
  * bound on the work a mismatching frame costs. The harness is in differential.ts; the long run is
  * `npx tsx scripts/fuzz-decode.ts`.
