@@ -51,7 +51,8 @@ const Op = {
   i64Ne: 0x52,
   i32Add: 0x6a,
   i32Sub: 0x6b,
-  i32Or: 0x72,} as const;
+  i32Or: 0x72,
+} as const;
 const VOID = 0x40;
 
 function uleb(out: number[], v: number): void {
@@ -109,11 +110,23 @@ class Code {
   advance(k: number): this {
     return this.get(P).i32(k).op(Op.i32Add).set(P);
   }
-  open(kind: typeof Op.block | typeof Op.loop): this {
+  /** `body` inside a block (`Op.block`: a branch to it leaves it) or a loop (a branch restarts it). */
+  nest(opcode: typeof Op.block | typeof Op.loop, body: () => void): this {
     this.depth++;
-    return this.op(kind, VOID);
+    this.op(opcode, VOID);
+    body();
+    this.depth--;
+    return this.op(Op.end);
   }
-  close(): this {
+  /** `then` when the i32 on the stack is non-zero, else `otherwise`; the `if` is a label too. */
+  when(then: () => void, otherwise?: () => void): this {
+    this.depth++;
+    this.op(Op.if, VOID);
+    then();
+    if (otherwise !== undefined) {
+      this.op(Op.else);
+      otherwise();
+    }
     this.depth--;
     return this.op(Op.end);
   }
@@ -164,10 +177,12 @@ class Code {
 
   /** Past bytes that are digits; the cursor stops on the first other byte (C holds it). */
   digits(): this {
-    this.open(Op.block).open(Op.loop);
-    this.byte().i32(48).op(Op.i32Sub).i32(9).op(Op.i32GtU).brIf(1); // not a digit: done
-    this.advance(1).br(0);
-    return this.close().close();
+    return this.nest(Op.block, () =>
+      this.nest(Op.loop, () => {
+        this.byte().i32(48).op(Op.i32Sub).i32(9).op(Op.i32GtU).brIf(1); // not a digit: done
+        this.advance(1).br(0);
+      }),
+    );
   }
   /** One digit (else fail), then any more. */
   digitsPlus(): this {
@@ -178,56 +193,39 @@ class Code {
   /** STR: `"` then bytes 0x20–0x7f except `"` and `\`, then `"`. */
   string(): this {
     this.byte().i32(34).op(Op.i32Ne).failIf().advance(1);
-    this.open(Op.block).open(Op.loop);
-    this.byte().i32(34).op(Op.i32Eq).brIf(1); // the closing quote
-    this.get(C).i32(32).op(Op.i32Sub).i32(95).op(Op.i32GtU).failIf(); // below 0x20 or above 0x7f
-    this.get(C).i32(92).op(Op.i32Eq).failIf(); // an escape
-    this.advance(1).br(0);
-    return this.close().close().advance(1);
+    this.nest(Op.block, () =>
+      this.nest(Op.loop, () => {
+        this.byte().i32(34).op(Op.i32Eq).brIf(1); // the closing quote
+        this.get(C).i32(32).op(Op.i32Sub).i32(95).op(Op.i32GtU).failIf(); // below 0x20 or above 0x7f
+        this.get(C).i32(92).op(Op.i32Eq).failIf(); // an escape
+        this.advance(1).br(0);
+      }),
+    );
+    return this.advance(1);
   }
 
   /** NUM: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`. Followed by `,` `}` or `]`, so a greedy read is the regex's. */
   number(): this {
-    this.optionalMinus();
-    this.integerDigits();
-    this.byte().i32(46).op(Op.i32Eq).op(Op.if, VOID);
-    this.depth++;
-    this.advance(1).digitsPlus();
-    this.depth--;
-    this.op(Op.end);
-    this.byte().i32(32).op(Op.i32Or).i32(101).op(Op.i32Eq).op(Op.if, VOID); // e or E
-    this.depth++;
-    this.advance(1);
-    this.byte().i32(43).op(Op.i32Eq).get(C).i32(45).op(Op.i32Eq).op(Op.i32Or).op(Op.if, VOID);
-    this.depth++;
-    this.advance(1);
-    this.depth--;
-    this.op(Op.end);
-    this.digitsPlus();
-    this.depth--;
-    return this.op(Op.end);
-  }
-  private optionalMinus(): this {
-    this.byte().i32(45).op(Op.i32Eq).op(Op.if, VOID);
-    this.depth++;
-    this.advance(1);
-    this.depth--;
-    return this.op(Op.end);
-  }
-  /** `0|[1-9][0-9]*` */
-  private integerDigits(): this {
-    this.byte().i32(48).op(Op.i32Eq).op(Op.if, VOID);
-    this.depth++;
-    this.advance(1);
-    this.op(Op.else);
-    this.get(C).i32(49).op(Op.i32Sub).i32(8).op(Op.i32GtU).failIf();
-    this.advance(1).digits();
-    this.depth--;
-    return this.op(Op.end);
+    this.integer();
+    this.byte().i32(46).op(Op.i32Eq).when(() => this.advance(1).digitsPlus()); // .
+    this.byte().i32(32).op(Op.i32Or).i32(101).op(Op.i32Eq); // e or E
+    return this.when(() => {
+      this.advance(1);
+      this.byte().i32(43).op(Op.i32Eq).get(C).i32(45).op(Op.i32Eq).op(Op.i32Or).when(() => this.advance(1)); // + or -
+      this.digitsPlus();
+    });
   }
   /** INT: `-?(0|[1-9][0-9]*)`. */
   integer(): this {
-    return this.optionalMinus().integerDigits();
+    this.byte().i32(45).op(Op.i32Eq).when(() => this.advance(1)); // -
+    this.byte().i32(48).op(Op.i32Eq);
+    return this.when(
+      () => this.advance(1), // 0
+      () => {
+        this.get(C).i32(49).op(Op.i32Sub).i32(8).op(Op.i32GtU).failIf(); // else [1-9]
+        this.advance(1).digits();
+      },
+    );
   }
   /** INT15: `-?0|[1-9][0-9]{0,14}|-[1-9][0-9]{0,13}`: at most 15 characters, sign included. */
   integer15(): this {
@@ -238,36 +236,35 @@ class Code {
   }
   /** `"` one of `values` `"` (the discriminant row: checkKind). */
   oneOf(values: readonly string[]): this {
-    this.open(Op.block); // ok
-    for (const v of values) {
-      const lit = Buffer.from(`"${v}"`, 'latin1');
-      this.open(Op.block); // next
-      // A mismatch goes to `next`, not to the failure block: compare without `literal`'s failIf.
-      let k = 0;
-      while (k < lit.length) {
-        const left = lit.length - k;
-        const w = left >= 4 ? 4 : left >= 2 ? 2 : 1;
-        let x = 0;
-        for (let j = w - 1; j >= 0; j--) x = x * 256 + lit[k + j];
-        this.get(P).op(w === 4 ? Op.i32Load : w === 2 ? Op.i32Load16u : Op.i32Load8u, 0);
-        uleb(this.out, k);
-        this.i32(x | 0).op(Op.i32Ne).brIf(0);
-        k += w;
+    this.nest(Op.block, () => {
+      for (const v of values) {
+        const lit = Buffer.from(`"${v}"`, 'latin1');
+        // A mismatch leaves this block for the next value, not for the failure block.
+        this.nest(Op.block, () => {
+          for (let k = 0; k < lit.length; ) {
+            const left = lit.length - k;
+            const w = left >= 4 ? 4 : left >= 2 ? 2 : 1;
+            let x = 0;
+            for (let j = w - 1; j >= 0; j--) x = x * 256 + lit[k + j];
+            this.get(P).op(w === 4 ? Op.i32Load : w === 2 ? Op.i32Load16u : Op.i32Load8u, 0);
+            uleb(this.out, k);
+            this.i32(x | 0).op(Op.i32Ne).brIf(0);
+            k += w;
+          }
+          this.advance(lit.length).br(1); // matched: leave the outer block
+        });
       }
-      this.advance(lit.length).br(1);
-      this.close();
-    }
-    this.i32(1).failIf();
-    return this.close();
+      this.i32(1).failIf(); // none matched
+    });
+    return this;
   }
   /** `true|false` */
   boolean(): this {
-    this.open(Op.block);
-    this.get(P).op(Op.i32Load, 0, 0).i32(0x65757274).op(Op.i32Eq).op(Op.if, VOID); // "true"
-    this.advance(4).br(1);
-    this.op(Op.end);
-    this.literal(Buffer.from('false', 'latin1'));
-    return this.close();
+    this.get(P).op(Op.i32Load, 0, 0).i32(0x65757274).op(Op.i32Eq); // "true", little-endian
+    return this.when(
+      () => this.advance(4),
+      () => this.literal(Buffer.from('false', 'latin1')),
+    );
   }
   /** `null` */
   null(): this {
@@ -276,59 +273,47 @@ class Code {
   /** `[` (STR (`,` STR)*)? `]` */
   strings(): this {
     this.literal(Buffer.from('[', 'latin1'));
-    this.open(Op.block);
-    this.byte().i32(93).op(Op.i32Eq).brIf(0);
-    this.open(Op.loop);
-    this.string();
-    this.byte().i32(44).op(Op.i32Eq).op(Op.if, VOID);
-    this.depth++;
-    this.advance(1).br(1);
-    this.depth--;
-    this.op(Op.end);
-    this.close();
-    this.close();
+    this.nest(Op.block, () => {
+      this.byte().i32(93).op(Op.i32Eq).brIf(0); // []
+      this.nest(Op.loop, () => {
+        this.string();
+        this.byte().i32(44).op(Op.i32Eq).when(() => this.advance(1).br(1)); // `,`: the next one
+      });
+    });
     return this.literal(Buffer.from(']', 'latin1'));
   }
-  /** `"` → STR, `-`/digit → NUM, `t`/`f` → boolean, else `null`. */
+  /** `"` → STR, `-`/digit → NUM, `n` → null, else `true|false`. */
   scalar(): this {
-    this.open(Op.block);
-    this.byte().i32(34).op(Op.i32Eq).op(Op.if, VOID);
-    this.depth++;
-    this.string().br(1);
-    this.depth--;
-    this.op(Op.end);
-    this.get(C).i32(45).op(Op.i32Eq).get(C).i32(48).op(Op.i32Sub).i32(9).op(Op.i32GtU).op(Op.i32Eqz).op(Op.i32Or).op(Op.if, VOID);
-    this.depth++;
-    this.number().br(1);
-    this.depth--;
-    this.op(Op.end);
-    this.get(C).i32(110).op(Op.i32Eq).op(Op.if, VOID);
-    this.depth++;
-    this.null().br(1);
-    this.depth--;
-    this.op(Op.end);
-    this.boolean();
-    return this.close();
+    this.byte().i32(34).op(Op.i32Eq);
+    return this.when(
+      () => this.string(),
+      () => {
+        this.get(C).i32(45).op(Op.i32Eq).get(C).i32(48).op(Op.i32Sub).i32(9).op(Op.i32GtU).op(Op.i32Eqz).op(Op.i32Or);
+        this.when(
+          () => this.number(),
+          () => {
+            this.get(C).i32(110).op(Op.i32Eq);
+            this.when(
+              () => this.null(),
+              () => this.boolean(),
+            );
+          },
+        );
+      },
+    );
   }
   /** `"` → STR, else INT. */
   id(): this {
-    this.byte().i32(34).op(Op.i32Eq).op(Op.if, VOID);
-    this.depth++;
-    this.string();
-    this.op(Op.else);
-    this.integer();
-    this.depth--;
-    return this.op(Op.end);
+    this.byte().i32(34).op(Op.i32Eq);
+    return this.when(
+      () => this.string(),
+      () => this.integer(),
+    );
   }
   /** Run `value` unless the cursor is on `n` (then `null`): `(?:value|null)`; no value pattern starts with `n`. */
   orNull(value: () => void): this {
-    this.byte().i32(110).op(Op.i32Eq).op(Op.if, VOID);
-    this.depth++;
-    this.null();
-    this.op(Op.else);
-    value();
-    this.depth--;
-    return this.op(Op.end);
+    this.byte().i32(110).op(Op.i32Eq);
+    return this.when(() => this.null(), value);
   }
 }
 
@@ -379,15 +364,13 @@ function value(code: Code, plan: Plan, row: number, element: Layout | undefined)
 function list(code: Code, child: Plan, element: Layout | undefined): void {
   code.literal(Buffer.from('[', 'latin1'));
   if (element !== undefined) {
-    code.open(Op.block);
-    code.byte().i32(93).op(Op.i32Eq).brIf(0);
-    code.open(Op.loop);
-    object(code, child, element, false);
-    code.byte().i32(44).op(Op.i32Eq).op(Op.if, VOID);
-    code.advance(1).br(1);
-    code.op(Op.end);
-    code.close();
-    code.close();
+    code.nest(Op.block, () => {
+      code.byte().i32(93).op(Op.i32Eq).brIf(0); // []
+      code.nest(Op.loop, () => {
+        object(code, child, element, false);
+        code.byte().i32(44).op(Op.i32Eq).when(() => code.advance(1).br(1)); // `,`: the next one
+      });
+    });
   }
   code.literal(Buffer.from(']', 'latin1'));
 }
@@ -428,13 +411,14 @@ const name = (s: string) => {
   return [...out, ...b];
 };
 
-/** The module bytes of one matcher (exported for the tests: `WebAssembly.validate`). */
-export function matcherModule(plan: Plan, layout: Layout, spans: boolean): Uint8Array {
+/** The module bytes of one matcher: one function `match`, the memory imported as `m.memory`. */
+function matcherModule(plan: Plan, layout: Layout, spans: boolean): Uint8Array {
   const code = new Code();
-  code.open(Op.block); // failure
-  object(code, plan, layout, spans);
-  code.get(P).op(Op.return);
-  code.close();
+  code.nest(Op.block, () => {
+    // the failure block: every mismatch branches out of it
+    object(code, plan, layout, spans);
+    code.get(P).op(Op.return);
+  });
   code.i32(-1);
   code.op(Op.end);
   const body: number[] = [1, 3, 0x7f]; // 3 more i32 locals
