@@ -45,7 +45,6 @@ export function loadFrame(frame: Uint8Array): boolean {
   return true;
 }
 
-
 /** Value starts by row (view.ts `SLOTS`). */
 export const SLOT_SCRATCH = MEMORY === undefined ? new Int32Array(1024) : new Int32Array(MEMORY.buffer, SCRATCH, 1024);
 /** Value ends by row (view.ts `ENDS`). */
