@@ -2,9 +2,10 @@
  * Key-order templates compiled to WebAssembly: the same language as a template's regex
  * (template.ts), checked over the frame's bytes, with the value spans written as it goes.
  *
- * How to read this file: `MEMORY` is one fixed WebAssembly memory (never grown, so the typed arrays
- * over it stay valid): a frame is copied to address 0 (`loadFrame`, followed by a 0 byte that no
- * pattern accepts), and the span scratch of view.ts (`SLOTS`, `ENDS`) lives at its end. `compileMatcher`
+ * How to read this file: the matchers share one fixed WebAssembly memory (scratch.ts `MEMORY`, never
+ * grown, so the typed arrays over it stay valid): a frame is copied to address 0 (`loadFrame`,
+ * followed by a 0 byte that no pattern accepts), and the span scratch of view.ts (`SLOTS`, `ENDS`)
+ * lives at its end. The encoder comes first, then one generator per grammar rule. `compileMatcher`
  * turns one learned layout into one small module whose function takes the index of the object's
  * `{` and returns the index past its `}`, or -1. It accepts exactly what the layout's regex accepts
  * (the grammar is written out beside each generator below; fast-differential.test.ts runs both
