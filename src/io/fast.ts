@@ -8,8 +8,8 @@
  * each object's type from its first key (`{"type":"…"` / `{"ty":"…"`), tries that plan's templates
  * (template.ts), most recently matched first, each by its WebAssembly matcher (wasm.ts) when the
  * frame is in that memory and by its regex otherwise, and builds the same view (view.ts) from the
- * same spans as the walk would. `learnFrom(frame)` runs after a successful walk and compiles the layouts
- * of the frame's objects into templates.
+ * same spans as the walk would. `learnFrom(frame)` runs after a successful walk and compiles the
+ * layouts of the frame's objects into templates.
  *
  * Exactness: a template only accepts printable-ASCII objects with no whitespace or escapes, in
  * which every value is in the strict grammar of its row's kind; on those the walk records the same
@@ -17,9 +17,10 @@
  * kinds, unknown types, control frames, whitespace, non-ASCII) falls back to the walk, which gives
  * the typed error. test/io/fast-differential.test.ts checks this on mutated frames.
  *
- * Cost bounds: at most MAX_TEMPLATES attempts per object (each linear, see template.ts, wasm.ts), then
- * the walk: a mismatching frame costs at most (MAX_TEMPLATES + 1) linear passes. Learning backs off
- * exponentially, per kind, while objects teach nothing new, so a stream that never fits pays little.
+ * Cost bounds: at most MAX_TEMPLATES attempts per object (each linear, see template.ts, wasm.ts),
+ * then the walk: a mismatching frame costs at most (MAX_TEMPLATES + 1) linear passes. Learning
+ * backs off exponentially, per kind, while objects teach nothing new, so a stream that never fits
+ * pays little.
  */
 import { DATA_TYPES, tableOf, type UpbitMessage } from './fields.js';
 import { compile, learnedEnd, learnObject, sourceOf, type Layout, type Template } from './template.js';

@@ -17,10 +17,12 @@
  * fast as the byte walk. Each top-level template is also compiled to WebAssembly (wasm.ts, the
  * same language over the frame's bytes, writing the spans as it checks), which fast.ts prefers for
  * byte frames; the regex serves string frames, frames over the matchers' memory, and runtimes
- * without WebAssembly, and is the template's identity (`source`). Mismatch cost: the pattern is a concatenation of literals and value
- * patterns whose quantifiers are each followed by a character they cannot match (a string's
- * `[^"]*` by `"`, a number's digits by `,` `}` `.` `e`), and list repetitions by `,` or `]`; a
- * failed match therefore backtracks through each choice point once, at constant cost: linear time.
+ * without WebAssembly, and is the template's identity (`source`).
+ *
+ * Mismatch cost: the pattern is a concatenation of literals and value patterns whose quantifiers
+ * are each followed by a character they cannot match (a string's `[^"]*` by `"`, a number's digits
+ * by `,` `}` `.` `e`), and list repetitions by `,` or `]`; a failed match therefore backtracks
+ * through each choice point once, at constant cost: linear time.
  */
 import { ENDS, LISTS, SLOTS, stringsEnd, type LazyView, type Plan } from './view.js';
 import { compileMatcher } from './wasm.js';
