@@ -149,8 +149,12 @@ class Code {
     return this;
   }
 
-  /** The bytes `lit` at the cursor (8, 4, 2, then 1 at a time), then past them. */
-  literal(lit: Uint8Array, advance = true): this {
+  /**
+   * The characters `text` (ASCII) at the cursor, compared 8, 4, 2, then 1 bytes at a time, then past
+   * them. A mismatch fails; with `miss`, it branches to the label `miss` levels out instead.
+   */
+  literal(text: string, miss?: number): this {
+    const lit = Buffer.from(text, 'latin1');
     let k = 0;
     while (k < lit.length) {
       const left = lit.length - k;
@@ -170,10 +174,11 @@ class Code {
         this.i32(Number(BigInt.asIntN(32, v)));
         this.op(Op.i32Ne);
       }
-      this.failIf();
+      if (miss === undefined) this.failIf();
+      else this.brIf(miss);
       k += w;
     }
-    return advance ? this.advance(lit.length) : this;
+    return this.advance(lit.length);
   }
 
   /** Past bytes that are digits; the cursor stops on the first other byte (C holds it). */
@@ -239,21 +244,8 @@ class Code {
   oneOf(values: readonly string[]): this {
     this.nest(Op.block, () => {
       for (const v of values) {
-        const lit = Buffer.from(`"${v}"`, 'latin1');
-        // A mismatch leaves this block for the next value, not for the failure block.
-        this.nest(Op.block, () => {
-          for (let k = 0; k < lit.length; ) {
-            const left = lit.length - k;
-            const w = left >= 4 ? 4 : left >= 2 ? 2 : 1;
-            let x = 0;
-            for (let j = w - 1; j >= 0; j--) x = x * 256 + lit[k + j];
-            this.get(P).op(w === 4 ? Op.i32Load : w === 2 ? Op.i32Load16u : Op.i32Load8u, 0);
-            uleb(this.out, k);
-            this.i32(x | 0).op(Op.i32Ne).brIf(0);
-            k += w;
-          }
-          this.advance(lit.length).br(1); // matched: leave the outer block
-        });
+        // A mismatch leaves this inner block for the next value, not for the failure block.
+        this.nest(Op.block, () => this.literal(`"${v}"`, 0).br(1)); // matched: leave the outer block
       }
       this.i32(1).failIf(); // none matched
     });
@@ -264,16 +256,16 @@ class Code {
     this.get(P).op(Op.i32Load, 0, 0).i32(0x65757274).op(Op.i32Eq); // "true", little-endian
     return this.when(
       () => this.advance(4),
-      () => this.literal(Buffer.from('false', 'latin1')),
+      () => this.literal('false'),
     );
   }
   /** `null` */
   null(): this {
-    return this.literal(Buffer.from('null', 'latin1'));
+    return this.literal('null');
   }
   /** `[` (STR (`,` STR)*)? `]` */
   strings(): this {
-    this.literal(Buffer.from('[', 'latin1'));
+    this.literal('[');
     this.nest(Op.block, () => {
       this.byte().i32(93).op(Op.i32Eq).brIf(0); // []
       this.nest(Op.loop, () => {
@@ -281,7 +273,7 @@ class Code {
         this.byte().i32(44).op(Op.i32Eq).when(() => this.advance(1).br(1)); // `,`: the next one
       });
     });
-    return this.literal(Buffer.from(']', 'latin1'));
+    return this.literal(']');
   }
   /** `"` → STR, `-`/digit → NUM, `n` → null, else `true|false`. */
   scalar(): this {
@@ -363,7 +355,7 @@ function value(code: Code, plan: Plan, row: number, element: Layout | undefined)
 
 /** `[` (E (`,` E)*)? `]`, or `[]` when the layout was learned from an empty list. */
 function list(code: Code, child: Plan, element: Layout | undefined): void {
-  code.literal(Buffer.from('[', 'latin1'));
+  code.literal('[');
   if (element !== undefined) {
     code.nest(Op.block, () => {
       code.byte().i32(93).op(Op.i32Eq).brIf(0); // []
@@ -373,17 +365,17 @@ function list(code: Code, child: Plan, element: Layout | undefined): void {
       });
     });
   }
-  code.literal(Buffer.from(']', 'latin1'));
+  code.literal(']');
 }
 
 /** `{"key":value,…}`; with `spans`, each row's start and end (text indices) into the scratch. */
 function object(code: Code, plan: Plan, layout: Layout, spans: boolean): void {
   const n = layout.keys.length;
   if (n === 0) {
-    code.literal(Buffer.from('{}', 'latin1'));
+    code.literal('{}');
   } else {
     for (let k = 0; k < n; k++) {
-      code.literal(Buffer.from(`${k ? ',' : '{'}"${layout.keys[k]}":`, 'latin1'));
+      code.literal(`${k ? ',' : '{'}"${layout.keys[k]}":`);
       const row = layout.rows[k];
       if (spans && row >= 0) code.get(P).set(VS);
       value(code, plan, row, layout.elements[k]);
@@ -392,7 +384,7 @@ function object(code: Code, plan: Plan, layout: Layout, spans: boolean): void {
         code.i32(SCRATCH + 4096 + 4 * row).get(P).op(Op.i32Store, 2, 0);
       }
     }
-    code.literal(Buffer.from('}', 'latin1'));
+    code.literal('}');
   }
   if (spans) {
     const present = new Set(layout.rows);
