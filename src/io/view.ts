@@ -156,28 +156,19 @@ export abstract class LazyView {
   abstract toJSON(): Record<string, unknown>;
 }
 
-/** The base of top-level messages (not of list elements): two more slots, for whoever receives them. */
+/**
+ * The base of top-level messages (not of list elements): two more slots, for whoever receives them.
+ * Each plan's class (`makeView`) holds them as private fields set at construction, so setting them
+ * never changes a message's hidden class or grows a property store.
+ */
 export abstract class MessageView extends LazyView {
-  // Set on each message by the hub's router and socket: part of every message from its
-  // construction, so setting them never changes its hidden class or grows a property store.
-  #epoch: number | undefined = undefined;
-  #arrived: number | undefined = undefined;
   /** The connection generation the hub delivered this message in; undefined from `decodeFrame`. */
-  get epoch(): number | undefined {
-    return this.#epoch;
-  }
-  set epoch(epoch: number | undefined) {
-    this.#epoch = epoch;
-  }
+  abstract get epoch(): number | undefined;
+  abstract set epoch(epoch: number | undefined);
   /** @internal When the hub received the frame (`performance.now()` ms), for its delay sample. */
-  get [ARRIVED](): number | undefined {
-    return this.#arrived;
-  }
-  set [ARRIVED](at: number | undefined) {
-    this.#arrived = at;
-  }
+  abstract get [ARRIVED](): number | undefined;
+  abstract set [ARRIVED](at: number | undefined);
 }
-Object.defineProperty(MessageView.prototype, 'epoch', { ...Object.getOwnPropertyDescriptor(MessageView.prototype, 'epoch'), enumerable: true });
 
 // ─── reading a value from its start ─────────────────────────────────────────────────────────────
 
@@ -450,11 +441,21 @@ function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: numbe
       );
     }
   });
-  const body = `return class View extends LazyView {
+  // No \`extends\`: the prototype chain is set below, so construction makes no super() call. A
+  // top-level message carries its two hub slots (MessageView's accessors, generated here).
+  const message = synthetic !== undefined || typeRow >= 0;
+  const slots = message
+    ? `#epoch = undefined; #arrived = undefined;
+  get epoch() { return this.#epoch; }
+  set epoch(v) { this.#epoch = v; }
+  get [ARR]() { return this.#arrived; }
+  set [ARR](v) { this.#arrived = v; }`
+    : '';
+  const body = `return class View {
+  ${slots}
   #s;
   ${fields.join(' ')}
   constructor(src, b) {
-    super();
     this.#s = src;
     ${ownLines.join('\n    ')}
     ${copies.join('\n    ')}
@@ -473,8 +474,9 @@ function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: numbe
     }
     return out;
   };
-  const View = new Function('LazyView', 'S', 'E', 'L', 'R', 'D', 'N', 'C', 'V', 'J', 'ID', 'IDD', body)(synthetic !== undefined || typeRow >= 0 ? MessageView : LazyView, SLOTS, ENDS, LISTS, readAt, readDecimal, readEnum, readCode, plan.values, toJSON, ID_DIGITS, idDigits) as Plan['View'];
+  const View = new Function('S', 'E', 'L', 'R', 'D', 'N', 'C', 'V', 'J', 'ID', 'IDD', 'ARR', body)(SLOTS, ENDS, LISTS, readAt, readDecimal, readEnum, readCode, plan.values, toJSON, ID_DIGITS, idDigits, ARRIVED) as Plan['View'];
   const proto = View.prototype as object;
+  Object.setPrototypeOf(proto, (message ? MessageView : LazyView).prototype); // instanceof LazyView / MessageView hold
   for (const name of Object.getOwnPropertyNames(proto)) {
     const d = Object.getOwnPropertyDescriptor(proto, name)!;
     if (d.get !== undefined) Object.defineProperty(proto, name, { ...d, enumerable: true }); // as data fields would be
