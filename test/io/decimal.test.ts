@@ -4,7 +4,7 @@
  */
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { decimalAt, toDecimal } from '../../src/io/decimal.js';
+import { decimalAt, decimalBytes, toDecimal } from '../../src/io/decimal.js';
 import { decodeFrame } from '../../src/io/decode.js';
 import { TICKER_DEFAULT, prng } from './fixtures.js';
 import { withValue } from './helpers.js';
@@ -146,6 +146,25 @@ describe('property: toDecimal(text) has the same s, e and d as new Decimal(text)
       }
     }
     expect(seen.size).toBeGreaterThan(15_000); // the generator really varies
+  });
+
+  it('and from bytes (decimalBytes), the number ending the buffer or followed by more', () => {
+    const rand = prng(0xdec3);
+    for (let k = 0; k < 5_000; k++) {
+      const text = numberText(rand);
+      const expected = fields(new Decimal(text));
+      const alone = Buffer.from(text, 'latin1');
+      const inFrame = Buffer.from(`{"tp":${text},"x":1}`, 'latin1');
+      for (const got of [decimalBytes(alone, 0, alone.length), decimalBytes(inFrame, 6, inFrame.length), decimalAt(`[${text}]`, 1, text.length + 2)]) {
+        if (got.s !== expected.s || got.e !== expected.e || got.d.join() !== expected.d.join()) expect(fields(got), text).toEqual(expected);
+      }
+    }
+  });
+
+  it('numbers longer than the scratch decimalAt copies text into (64 characters), and one shorter after them', () => {
+    for (const text of ['1'.repeat(80), `0.${'0'.repeat(70)}123`, `-${'9'.repeat(40)}.${'1'.repeat(40)}`, '12']) {
+      expect(fields(decimalAt(`${text},`, 0, text.length + 1)), text).toEqual(fields(new Decimal(text)));
+    }
   });
 
   it('and through decodeFrame, for a sample of them', () => {
