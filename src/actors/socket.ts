@@ -12,6 +12,7 @@
 import { fromCallback } from 'xstate';
 import {
   decodeFrameInto,
+  decodeOwnedInto,
   UpbitConnectionError,
   UpbitDecodeError,
   UpbitServerError,
@@ -64,7 +65,7 @@ export function socketLogic(hooks: SocketHooks) {
       if (!stopped) sendBack(e);
     };
 
-    const onFrame = (data: Buffer) => {
+    const onFrame = (data: Buffer, _isBinary: boolean, owned: boolean) => {
       if (stopped) return;
       frames++;
       hooks.onFrame?.(data.length);
@@ -78,7 +79,8 @@ export function socketLogic(hooks: SocketHooks) {
       // (a callback that somehow drives this socket) gets its own.
       const into = delivering ? [] : decoded;
       try {
-        decodeFrameInto(data, into);
+        if (owned) decodeOwnedInto(data, into);
+        else decodeFrameInto(data, into);
       } catch (err) {
         hooks.onDecodeError(err as UpbitDecodeError, conn);
         return;

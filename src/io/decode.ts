@@ -200,7 +200,20 @@ export function decodeFrame(frame: string | Uint8Array): UpbitMessage[] {
  * frame after frame and reads each frame's messages before the next: one array for all of them.
  */
 export function decodeFrameInto(frame: string | Uint8Array, out: UpbitMessage[]): UpbitMessage[] {
-  if (decodeFast(frame, out) !== undefined) return out;
+  return decodeInto(frame, out, false);
+}
+
+/**
+ * @internal `decodeFrameInto` for a caller that hands `frame` over: nothing ever writes those bytes
+ * again (the hub's socket: `ws` gives every message bytes of its own). The templates' messages then
+ * read the bytes in place (view.ts `Source`) instead of a text copy: a message keeps them alive.
+ */
+export function decodeOwnedInto(frame: Buffer, out: UpbitMessage[]): UpbitMessage[] {
+  return decodeInto(frame, out, true);
+}
+
+function decodeInto(frame: string | Uint8Array, out: UpbitMessage[], owned: boolean): UpbitMessage[] {
+  if (decodeFast(frame, out, owned) !== undefined) return out;
   out.length = 0;
   const walked = decodeFrameWalk(frame);
   learnFrom(frame);

@@ -4,12 +4,14 @@
  * caller runs the reference walk, whose result is then used to learn templates.
  *
  * How to read this file: `decodeFast(frame)` is the entry point. It reads the frame as text (and,
- * for a byte frame that fits, copies it into the WebAssembly matchers' memory, scratch.ts), finds
- * each object's type from its first key (`{"type":"…"` / `{"ty":"…"`), tries that plan's templates
- * (template.ts), most recently matched first, each by its WebAssembly matcher (wasm.ts) when the
- * frame is in that memory and by its regex otherwise, and builds the same view (view.ts) from the
- * same spans as the walk would. `learnFrom(frame)` runs after a successful walk and compiles the
- * layouts of the frame's objects into templates.
+ * for a byte frame that fits, copies it into the WebAssembly matchers' memory, scratch.ts), or, for
+ * a byte frame its caller handed over (`owned`, the hub's socket) that is in that memory, as bytes
+ * (`frameSource`), finds each object's type from its first key (`{"type":"…"` / `{"ty":"…"`),
+ * tries that plan's templates (template.ts), most recently matched first, each by its WebAssembly
+ * matcher (wasm.ts) when the frame is in that memory and by its regex otherwise, and builds the
+ * same view (view.ts) from the same spans as the walk would, over the frame's bytes when it was
+ * read as bytes and the matcher found the spans, else over its text. `learnFrom(frame)` runs after
+ * a successful walk and compiles the layouts of the frame's objects into templates.
  *
  * Exactness: a template only accepts printable-ASCII objects with no whitespace or escapes, in
  * which every value is in the strict grammar of its row's kind; on those the walk records the same
@@ -24,7 +26,7 @@
  */
 import { DATA_TYPES, tableOf, type UpbitMessage } from './fields.js';
 import { compile, learnedEnd, learnObject, sourceOf, type Layout, type Template } from './template.js';
-import { planFor, type Plan } from './view.js';
+import { at, planFor, type Plan, type Source } from './view.js';
 import { loadFrame } from './scratch.js';
 
 /** Templates kept per plan and first-key style; the least recently matched is replaced when full. */
@@ -68,22 +70,28 @@ const KINDS: Kind[] = DATA_TYPES.map((name) => {
 /** Set by `kindAt`: the key style of the object (0 DEFAULT `"type"`, 1 SIMPLE `"ty"`). */
 let style: 0 | 1 = 0;
 
+/** Whether `src` spells `name` from `i`. */
+function spells(src: Source, i: number, name: string): boolean {
+  if (typeof src === 'string') return src.startsWith(name, i);
+  for (let k = 0; k < name.length; k++) if (src[i + k] !== name.charCodeAt(k)) return false;
+  return true;
+}
+
 /** The kind of the object at `{` (index `i`) from its first key, or undefined. */
-function kindAt(text: string, i: number): Kind | undefined {
+function kindAt(src: Source, i: number): Kind | undefined {
   let vs: number;
   // {"ty  then  pe":"  or  ":"
-  if (text.charCodeAt(i + 1) !== 34 || text.charCodeAt(i + 2) !== 116 || text.charCodeAt(i + 3) !== 121) return undefined;
-  if (text.startsWith('pe":"', i + 4)) {
+  if (at(src, i + 1) !== 34 || at(src, i + 2) !== 116 || at(src, i + 3) !== 121) return undefined;
+  if (spells(src, i + 4, 'pe":"')) {
     vs = i + 9;
     style = 0;
-  } else if (text.startsWith('":"', i + 4)) {
+  } else if (spells(src, i + 4, '":"')) {
     vs = i + 7;
     style = 1;
   } else return undefined;
-  const len = text.indexOf('"', vs) - vs;
   for (let k = 0; k < KINDS.length; k++) {
     const name = KINDS[k].name;
-    if (name.length === len && text.startsWith(name, vs)) return KINDS[k];
+    if (at(src, vs + name.length) === 34 && spells(src, vs, name)) return KINDS[k];
   }
   return undefined;
 }
@@ -92,8 +100,8 @@ function kindAt(text: string, i: number): Kind | undefined {
 let objectEnd = 0;
 
 /** The message of the object at `{` (index `i`) when one of its templates matches it, else undefined. */
-function matchObject(text: string, i: number): UpbitMessage | undefined {
-  const kind = kindAt(text, i);
+function matchObject(src: Source, i: number): UpbitMessage | undefined {
+  const kind = kindAt(src, i);
   if (kind === undefined) return undefined;
   const list = kind.templates[style];
   for (let k = 0; k < list.length; k++) {
@@ -106,7 +114,7 @@ function matchObject(text: string, i: number): UpbitMessage | undefined {
     } else {
       const re = t.re;
       re.lastIndex = i;
-      if (!re.test(text)) continue;
+      if (!re.test(textNow())) continue;
       end = re.lastIndex;
     }
     if (k > 0) {
@@ -114,36 +122,55 @@ function matchObject(text: string, i: number): UpbitMessage | undefined {
       list[0] = t;
     }
     const plan = kind.plan;
-    if (!(loaded && t.matchSpans)) t.spans(text, i, 0); // clears the rows the layout lacks
+    let view: Source = src;
+    if (!(loaded && t.matchSpans)) {
+      view = textNow();
+      t.spans(view, i, 0); // clears the rows the layout lacks
+    }
     objectEnd = end;
     // A failed attempt cannot read past the object's closing brace: the pattern tokenises the text
     // as JSON does (a string pattern never consumes a quote), so it reaches that brace only with
     // its own final `\}`. Each attempt on this object therefore read at most its extent.
     fastStats.attempts += k + 1;
     fastStats.attemptedChars += (k + 1) * (objectEnd - i);
-    return new plan.View(text, 0) as unknown as UpbitMessage;
+    return new plan.View(view, 0) as unknown as UpbitMessage;
   }
   // None matched: each attempt read at most the rest of the text (the frame then goes to the walk).
   fastStats.attempts += list.length;
-  fastStats.attemptedChars += list.length * (text.length - i);
+  fastStats.attemptedChars += list.length * (src.length - i);
   return undefined;
 }
 
-/** Whether the frame being decoded is in the matchers' memory (set by `textOf`). */
+/** Whether the frame being decoded is in the matchers' memory (set by `frameSource`). */
 let loaded = false;
+/** The frame being decoded as bytes, when it is a byte frame (set by `frameSource`). */
+let frameBytes: Buffer | undefined;
+/** Its text, once something needed it (`textNow`). */
+let frameText: string | undefined;
+
+/** The frame's text: latin1 maps each byte to one character (non-ASCII never matches a template). */
+function textNow(): string {
+  return (frameText ??= frameBytes!.toString('latin1'));
+}
 
 /**
- * The frame as text for the templates: latin1 maps each byte to one character (non-ASCII never
- * matches). A byte frame is also copied into the WebAssembly matchers' memory when it fits.
+ * What the templates read the frame from, and sets up `textNow`. A byte frame is copied into
+ * the WebAssembly matchers' memory when it fits (`load`). A frame handed over (`owned`: its bytes
+ * are never written again) that is there is read as bytes, and its views read those bytes in place
+ * (view.ts `Source`): no text is made unless a regex or a list row needs it. Any other frame is
+ * read as text, so a caller that reuses its buffer cannot change a decoded message.
  */
-function textOf(frame: string | Uint8Array, load: boolean): string {
+function frameSource(frame: string | Uint8Array, load: boolean, owned: boolean): Source {
   if (typeof frame === 'string') {
     loaded = false;
-    return frame;
+    frameBytes = undefined;
+    return (frameText = frame);
   }
   const buf = Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
   loaded = load && useWasm && loadFrame(buf);
-  return buf.toString('latin1');
+  frameBytes = buf;
+  frameText = undefined;
+  return owned && loaded ? buf : textNow();
 }
 
 let useWasm = true;
@@ -155,15 +182,15 @@ export function setWasmMatchers(on: boolean): void {
 /**
  * The messages of `frame` if every object in it matches a template, else undefined (the caller
  * then runs the walk). They are pushed onto `out` (emptied first) when given, else onto a new
- * array. Never throws.
+ * array. `owned`: the caller hands the frame's bytes over (see `frameSource`). Never throws.
  */
-export function decodeFast(frame: string | Uint8Array, out?: UpbitMessage[]): UpbitMessage[] | undefined {
+export function decodeFast(frame: string | Uint8Array, out?: UpbitMessage[], owned = false): UpbitMessage[] | undefined {
   try {
-    const text = textOf(frame, true);
-    const n = text.length;
-    const c = text.charCodeAt(0);
+    const src = frameSource(frame, true, owned);
+    const n = src.length;
+    const c = at(src, 0);
     if (c === 123) {
-      const m = matchObject(text, 0);
+      const m = matchObject(src, 0);
       if (m !== undefined && objectEnd === n) {
         fastStats.hits++;
         if (out === undefined) return [m];
@@ -175,14 +202,14 @@ export function decodeFast(frame: string | Uint8Array, out?: UpbitMessage[]): Up
       const list = out ?? [];
       let count = 0;
       for (let i = 1; ; ) {
-        if (text.charCodeAt(i) !== 123) break;
-        const m = matchObject(text, i);
+        if (at(src, i) !== 123) break;
+        const m = matchObject(src, i);
         if (m === undefined) break;
         if (count < list.length) list[count] = m;
         else list.push(m);
         count++;
         i = objectEnd;
-        const d = text.charCodeAt(i);
+        const d = at(src, i);
         if (d === 44) i++;
         else if (d === 93 && i === n - 1) {
           fastStats.hits++;
@@ -194,6 +221,9 @@ export function decodeFast(frame: string | Uint8Array, out?: UpbitMessage[]): Up
     }
   } catch {
     // a bug here must not change what users see: the walk decides
+  } finally {
+    frameBytes = undefined; // hold no frame between calls
+    frameText = undefined;
   }
   fastStats.misses++;
   return undefined;
@@ -217,7 +247,9 @@ function learningOf(list: Template[]): Learning {
 /** Learn from a frame the walk has just decoded without error (called by decodeFrame). */
 export function learnFrom(frame: string | Uint8Array): void {
   try {
-    const text = textOf(frame, false);
+    const text = frameSource(frame, false, false) as string;
+    frameBytes = undefined;
+    frameText = undefined;
     const c = text.charCodeAt(0);
     if (c === 123) learnAt(text, 0);
     else if (c === 91) {

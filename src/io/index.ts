@@ -1,7 +1,7 @@
 /** The edges: codec, field table, errors. Pure functions, no actors. */
 export * from './fields.js';
 export * from './errors.js';
-export { decodeFrame, decodeFrameInto, frameText, LazyView } from './decode.js';
+export { decodeFrame, decodeFrameInto, decodeOwnedInto, frameText, LazyView } from './decode.js';
 export { decimalAt, toDecimal, Decimal } from './decimal.js';
 export { encodeEvent, encodeBatch } from './encode.js';
 export * from './subscription.js';

@@ -18,8 +18,13 @@ export interface TransportOptions {
 
 export interface TransportHandlers {
   onOpen(): void;
-  /** One data frame; binary frames arrive as Buffer (Upbit sends binary), text frames as Buffer too. */
-  onFrame(data: Buffer, isBinary: boolean): void;
+  /**
+   * One data frame; binary frames arrive as Buffer (Upbit sends binary), text frames as Buffer too.
+   * `owned`: nothing will write these bytes again, so a decoder may keep reading them in place.
+   * True with `ws` itself, which gives every message bytes of its own (a socket read, an inflated
+   * chunk or a copy); false with an injected class, which might reuse its buffers.
+   */
+  onFrame(data: Buffer, isBinary: boolean, owned: boolean): void;
   onPong(): void;
   /** Called exactly once, after `onError` when there was one. */
   onClose(code: number, reason: string, wasClean: boolean): void;
@@ -45,6 +50,7 @@ export function openTransport(url: string, options: TransportOptions, handlers: 
     perMessageDeflate: options.perMessageDeflate ?? true,
     handshakeTimeout: options.handshakeTimeout ?? 10_000,
   });
+  const owned = Impl === WebSocket;
   let closed = false;
   let errored = false;
   ws.on('open', () => handlers.onOpen());
@@ -54,7 +60,7 @@ export function openTransport(url: string, options: TransportOptions, handlers: 
       : Array.isArray(data)
         ? Buffer.concat(data)
         : Buffer.from(data as ArrayBuffer);
-    handlers.onFrame(buf, isBinary);
+    handlers.onFrame(buf, isBinary, owned || Array.isArray(data));
   });
   ws.on('pong', () => handlers.onPong());
   ws.on('unexpected-response', (_req, res) => {

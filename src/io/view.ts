@@ -4,15 +4,16 @@
  * How to read this file: `planFor(table)` compiles a field table (fields.ts) once into a `Plan`: an
  * open-addressing key table that maps both the DEFAULT and the SIMPLE key of every row to the row,
  * per-row kinds for the walk's type checks (fill.ts), and the message class `View` (`makeView`).
- * A view is one object: the frame (its text; its bytes when it is not ASCII) and one private field
- * per row holding where that row's value starts in the frame (0: absent). The routing keys (`type`,
+ * A view is one object: the frame (`Source`: its text, or its bytes) and one private field per row
+ * holding where that row's value starts in the frame (0: absent). The routing keys (`type`,
  * `code`, `streamType`) are plain own properties; every other field is a prototype getter that
  * reads its value from the start on first read (`readAt`: the value's end is found there) and
  * keeps it in the same field. The scanners (fill.ts, template.ts) write an object's value starts
  * into the shared scratch `SLOTS` and build its view at once, so a message costs one object (and
- * one per list element), the frame's text, and what its reader asks for.
+ * one per list element), the frame's text unless it reads the frame's bytes, and what its reader
+ * asks for.
  */
-import { decimalAt, numberEnd } from './decimal.js';
+import { decimalAt, decimalBytes } from './decimal.js';
 import type { Kind, Row, Table } from './fields.js';
 import { detach, hashKey } from './scan.js';
 import { END_SCRATCH, SLOT_SCRATCH } from './scratch.js';
@@ -50,8 +51,19 @@ function kindCode(k: Kind): number {
   }
 }
 
-/** What a view reads from: the frame text when the frame is ASCII (byte offsets = string offsets), else its bytes. */
+/**
+ * What a view reads from, at byte offsets: the frame's text when `decodeFrame` was given an ASCII
+ * frame (byte offsets = string offsets), else its bytes: a private copy of a non-ASCII frame's, or
+ * the frame itself when its owner handed it over (the hub's socket: `ws` never writes a message's
+ * bytes again; fast.ts `sourceOf`). Structural characters and digits are ASCII bytes in UTF-8 too,
+ * so every reader below scans bytes and text alike.
+ */
 export type Source = string | Buffer;
+
+/** The character code (byte) at `k` of a source; NaN or undefined past its end, which matches nothing. */
+export function at(src: Source, k: number): number {
+  return typeof src === 'string' ? src.charCodeAt(k) : src[k];
+}
 
 /**
  * Where the scanners (fill.ts, template.ts) put the value starts of the object they are reading,
@@ -122,12 +134,12 @@ export const ID_HALVES = new Float64Array(2);
  * end) is 1–30 digits: their count, else -1 (a sign, a fraction or an exponent, or too long). One
  * pass, so the first 15 digits are the high half: the count is not known until the end.
  */
-export function idDigits(src: string, i: number): number {
+export function idDigits(src: Source, i: number): number {
   let hi = 0;
   let lo = 0;
   let k = i;
   for (;; k++) {
-    const c = src.charCodeAt(k);
+    const c = at(src, k);
     if (!(c >= 48 && c <= 57)) {
       if (c === 45 || c === 46 || c === 43 || c === 101 || c === 69) return -1; // - . + e E: not plain digits
       break;
@@ -173,10 +185,10 @@ export abstract class MessageView extends LazyView {
 // ─── reading a value from its start ─────────────────────────────────────────────────────────────
 
 /** The index past the string at its quote `i`; negative when it has escapes (the convention of `readString`). */
-function stringEnd(src: string, i: number): number {
+function stringEnd(src: Source, i: number): number {
   let escaped = false;
   for (;;) {
-    const c = src.charCodeAt(++i);
+    const c = at(src, ++i);
     if (c === 34) return escaped ? -(i + 1) : i + 1;
     if (c === 92) {
       escaped = true;
@@ -186,73 +198,55 @@ function stringEnd(src: string, i: number): number {
 }
 
 /** The index past the array of strings at `[` (index `i`). */
-export function stringsEnd(src: string, i: number): number {
+export function stringsEnd(src: Source, i: number): number {
   for (;;) {
-    const c = src.charCodeAt(++i);
+    const c = at(src, ++i);
     if (c === 93) return i + 1;
     if (c === 34) i = Math.abs(stringEnd(src, i)) - 1;
   }
 }
 
-/** The index past the value at `i` in a byte source (strings, arrays of strings, numbers, literals). */
-function valueEndBytes(src: Buffer, i: number): number {
-  let c = src[i];
-  if (c === 34 || c === 91) {
-    const close = c === 34 ? 34 : 93;
-    let inString = c === 34;
-    for (;;) {
-      c = src[++i];
-      if (inString) {
-        if (c === 92) i++;
-        else if (c === 34) {
-          if (close === 34) return i + 1;
-          inString = false;
-        }
-      } else if (c === 34) inString = true;
-      else if (c === close) return i + 1;
-    }
-  }
-  for (;;) {
-    c = src[++i];
-    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 122) || c === 46 || c === 69 || c === 43 || c === 45)) return i;
+/** The index past the number at `i` (its characters are digits, `.`, `e`, `E`, `+` and `-`). */
+function numberEndAt(src: Source, i: number): number {
+  for (;; i++) {
+    const c = at(src, i);
+    if (!((c >= 48 && c <= 57) || c === 46 || c === 101 || c === 69 || c === 43 || c === 45)) return i;
   }
 }
 
 /** The decimal (or null) starting at `vs`: the commonest read, without `readAt`'s dispatch. */
 function readDecimal(src: Source, vs: number): unknown {
-  if (typeof src !== 'string' || src.charCodeAt(vs) === 110) return readAt(src, vs, K_DECIMAL, undefined);
-  return decimalAt(src, vs, src.length); // it stops where the number does
+  if (typeof src === 'string') return src.charCodeAt(vs) === 110 ? null : decimalAt(src, vs, src.length); // it stops where the number does
+  return src[vs] === 110 ? null : decimalBytes(src, vs, src.length);
 }
 
 /** The value of kind `k` starting at `vs` (never 0: absent rows read as null before this). */
 export function readAt(src: Source, vs: number, k: number, values: readonly string[] | undefined): unknown {
-  if (typeof src !== 'string') {
-    // Non-ASCII frame: decode the value's bytes to text, then read that.
-    return readAt(src.toString('utf8', vs, valueEndBytes(src, vs)), 0, k, values);
-  }
-  const c = src.charCodeAt(vs);
+  const c = at(src, vs);
   if (c === 110 /* null */) return null;
   switch (k) {
     case K_DECIMAL:
-      return decimalAt(src, vs, src.length); // it stops where the number does
+      return readDecimal(src, vs);
     case K_INTEGER: {
       let j = vs;
       const neg = c === 45;
       if (neg) j++;
       let x = 0;
-      for (let d = src.charCodeAt(j); d >= 48 && d <= 57; d = src.charCodeAt(++j)) x = x * 10 + (d - 48);
+      for (let d = at(src, j); d >= 48 && d <= 57; d = at(src, ++j)) x = x * 10 + (d - 48);
       return neg ? -x : x;
     }
     case K_INT64:
-      return detach(src.slice(vs, numberEnd(src, vs, src.length)));
+      return textAt(src, vs, numberEndAt(src, vs));
     case K_ID:
-      return c === 34 ? readString(src, vs, stringEnd(src, vs)) : detach(src.slice(vs, numberEnd(src, vs, src.length)));
+      return c === 34 ? readString(src, vs, stringEnd(src, vs)) : textAt(src, vs, numberEndAt(src, vs));
     case K_STRING:
       return readEnum(src, vs, stringEnd(src, vs), values);
     case K_BOOLEAN:
       return c === 116;
-    case K_STRINGS:
-      return Object.freeze(JSON.parse(src.slice(vs, stringsEnd(src, vs))) as string[]);
+    case K_STRINGS: {
+      const end = stringsEnd(src, vs);
+      return Object.freeze(JSON.parse(typeof src === 'string' ? src.slice(vs, end) : src.toString('utf8', vs, end)) as string[]);
+    }
     default: // K_LIST: a present list is in its slot already; only null reaches here
       return null;
   }
@@ -261,8 +255,36 @@ export function readAt(src: Source, vs: number, k: number, values: readonly stri
 /** The text of a string span (quotes included in the span; a negative end marks escapes), holding no part of the frame. */
 export function readString(src: Source, vs: number, ve: number): string {
   if (ve < 0) return JSON.parse(typeof src === 'string' ? src.slice(vs, -ve) : src.toString('utf8', vs, -ve)) as string;
-  return typeof src === 'string' ? detach(src.slice(vs + 1, ve - 1)) : src.toString('utf8', vs + 1, ve - 1);
+  return textAt(src, vs + 1, ve - 1);
 }
+
+/** The characters from `s` to `e` (no escapes) as a string of its own. */
+function textAt(src: Source, s: number, e: number): string {
+  if (typeof src === 'string') return detach(src.slice(s, e));
+  if (e - s <= SHORT_TEXT) {
+    let ascii = true;
+    for (let j = s; j < e; j++) if (src[j] > 127) ascii = false;
+    if (ascii) return shortText(src, s, e - s);
+  }
+  return src.toString('utf8', s, e);
+}
+
+/** The longest string `shortText` builds. */
+const SHORT_TEXT = 16;
+
+/**
+ * `n` ≤ SHORT_TEXT ASCII bytes from `s` as a string: one `String.fromCharCode` call with exactly
+ * `n` arguments, which V8 builds without an array (about 12 ns for 10 characters, against about 45
+ * ns for a `Buffer` slice's call into C++).
+ */
+const shortText = new Function(
+  'F',
+  `return function shortText(b, s, n) {
+  switch (n) {
+    ${Array.from({ length: SHORT_TEXT + 1 }, (_, n) => `case ${n}: return F(${Array.from({ length: n }, (_, j) => `b[s + ${j}]`).join(', ')});`).join('\n    ')}
+  }
+};`,
+)(String.fromCharCode) as (b: Uint8Array, s: number, n: number) => string;
 
 /**
  * The constant among `values` (ASCII) that the string span `[vs, ve)` (quotes included) spells,
@@ -297,27 +319,37 @@ const interned: (string | undefined)[] = new Array<string | undefined>(INTERN_SI
 let internedCount = 0;
 
 /**
- * The string value at `vs` (its quote), interned when plain and at most 12 characters (V8 copies
- * such slices, so an interned string never holds its frame alive).
+ * The string value at `vs` (its quote), interned when it is plain ASCII of at most 12 characters
+ * (V8 copies such slices, so an interned string never holds its frame alive).
  */
 function readCode(src: Source, vs: number, ve: number): string {
-  if (typeof src !== 'string') return readString(src, vs, ve);
   const len = ve - vs - 2;
   if (len < 0 || len > 12) return readString(src, vs, ve);
   let h = 0;
-  for (let j = vs + 1; j < ve - 1; j++) h = (h * 31 + src.charCodeAt(j)) | 0;
+  for (let j = vs + 1; j < ve - 1; j++) {
+    const c = at(src, j);
+    if (c > 127) return readString(src, vs, ve); // interned strings are ASCII: compared byte by character
+    h = (h * 31 + c) | 0;
+  }
   let s = (h ^ (h >>> 12)) & (INTERN_SIZE - 1);
   for (let probe = 0; probe < 8; probe++, s = (s + 1) & (INTERN_SIZE - 1)) {
     const e = interned[s];
     if (e === undefined) {
-      const text = src.slice(vs + 1, ve - 1);
+      const text = textAt(src, vs + 1, ve - 1);
       if (internedCount >= INTERN_MAX) return text;
       internedCount++;
       return (interned[s] = text);
     }
-    if (e.length === len && src.startsWith(e, vs + 1)) return e;
+    if (e.length === len && spellsAt(src, vs + 1, e)) return e;
   }
-  return src.slice(vs + 1, ve - 1);
+  return textAt(src, vs + 1, ve - 1);
+}
+
+/** Whether `src` spells the ASCII string `e` from `i`. */
+function spellsAt(src: Source, i: number, e: string): boolean {
+  if (typeof src === 'string') return src.startsWith(e, i);
+  for (let k = 0; k < e.length; k++) if (src[i + k] !== e.charCodeAt(k)) return false;
+  return true;
 }
 
 // ─── plans ──────────────────────────────────────────────────────────────────────────────────────
@@ -429,7 +461,7 @@ function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: numbe
       getters.push(`get ${row.name}() { const v = this.${f}; return typeof v === 'number' ? null : v; }`);
     } else {
       if (row.name === 'sequentialId' && k === K_INT64) {
-        idReader = `[ID]() { const v = this.${f}; const s = this.#s; return typeof v === 'number' && v !== 0 && typeof s === 'string' ? IDD(s, v) : -1; }`;
+        idReader = `[ID]() { const v = this.${f}; return typeof v === 'number' && v !== 0 ? IDD(this.#s, v) : -1; }`;
       }
       copies.push(`this.${f} = S[b + ${i}];`);
       getters.push(

@@ -5,7 +5,7 @@
  */
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, decodeFrameInto, LazyView } from '../../src/io/decode.js';
+import { decodeFrame, decodeFrameInto, decodeOwnedInto, LazyView } from '../../src/io/decode.js';
 import { UpbitDecodeError } from '../../src/io/errors.js';
 import { CANDLE_TYPES, KINDS, tableOf, TRADE, type Table } from '../../src/io/fields.js';
 import {
@@ -259,6 +259,34 @@ describe('decodeFrameInto (one reused array for a stream of frames)', () => {
     expect(out).toHaveLength(1);
     expect(() => decodeFrameInto('{"type":"ticker"', out)).toThrow(UpbitDecodeError);
     expect(out).toHaveLength(0);
+  });
+});
+
+describe('decodeOwnedInto (a frame handed over: the hub socket, whose ws never writes a message again)', () => {
+  it('gives what decodeFrame gives, frame after frame, single and LIST frames, templates and walk', () => {
+    const out: unknown[] = [];
+    const list = `[${TICKER_SIMPLE.frame},${TRADE_SIMPLE.frame}]`;
+    for (const frame of [...ALL_FIXTURES.map((f) => f.frame), list, ...ALL_FIXTURES.map((f) => f.frame), list]) {
+      const expected = decodeFrame(frame).map(json);
+      const got = decodeOwnedInto(Buffer.from(frame), out as never);
+      expect(got).toBe(out);
+      expect(got.map(json)).toEqual(expected);
+    }
+  });
+
+  it('its templates read the bytes in place, no text copy: what makes it cheaper, and why only an owner may use it', () => {
+    for (const f of [TICKER_DEFAULT, TRADE_SIMPLE]) {
+      decodeFrame(f.frame); // learned
+      const owned = Buffer.from(f.frame);
+      const [m] = decodeOwnedInto(owned, []) as unknown as [{ tradePrice: Decimal }];
+      const copied = Buffer.from(f.frame);
+      const [c] = decodeFrameInto(copied, []) as unknown as [{ tradePrice: Decimal }];
+      const at = f.frame.indexOf(f === TICKER_DEFAULT ? '"trade_price":' : '"tp":') + (f === TICKER_DEFAULT ? 14 : 5);
+      owned[at] = copied[at] = owned[at] === 0x39 ? 0x38 : 0x39; // another first digit, written after decoding
+      const before = new Decimal(f.frame.slice(at, f.frame.indexOf(',', at)));
+      expect(c.tradePrice.equals(before)).toBe(true); // decodeFrameInto's message read a copy
+      expect(m.tradePrice.equals(before)).toBe(false); // the handed-over frame's message reads the frame
+    }
   });
 });
 

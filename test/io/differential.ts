@@ -17,6 +17,7 @@ import { encodeEvent } from '../../src/io/encode.js';
 import { UpbitDecodeError } from '../../src/io/errors.js';
 import { decodeFast, setWasmMatchers } from '../../src/io/fast.js';
 import { FORMATS, type UpbitMessage } from '../../src/io/fields.js';
+import { ID_DIGITS, ID_HALVES } from '../../src/io/view.js';
 import { ALL_FIXTURES } from './fixtures.js';
 import { closingEnd, DATA_TABLES, generate, keyOf, members, objectOf } from './generate.js';
 
@@ -176,6 +177,15 @@ export function sameMessage(a: unknown, b: unknown, path = '$'): void {
   if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) throw new Mismatch(`${path}: different classes`);
   const ka = Object.keys(a as object).join();
   if (ka !== Object.keys(b as object).join()) throw new Mismatch(`${path}: own keys ${ka} vs ${Object.keys(b as object).join()}`);
+  // The router's de-duplication read of a trade id (before any field read caches the id's string),
+  // against the digits of the reference's `sequentialId`.
+  const digits = (a as { [ID_DIGITS]?: () => number })[ID_DIGITS]?.();
+  if (digits !== undefined) {
+    const id = (b as { sequentialId: unknown }).sequentialId;
+    const want = typeof id === 'string' && /^[0-9]{1,30}$/.test(id) ? [id.length, Number(id.slice(0, 15)), Number(id.slice(15) || 0)] : [-1];
+    const got = digits < 0 ? [digits] : [digits, ...ID_HALVES];
+    if (got.join() !== want.join()) throw new Mismatch(`${path}: id digits ${got} vs ${want} (${String(id)})`);
+  }
   const names = Object.keys((b as LazyView).toJSON());
   for (const name of names) {
     sameValue((a as Record<string, unknown>)[name], (b as Record<string, unknown>)[name], `${path}.${name}`);
@@ -211,13 +221,20 @@ export type Path = 'fast' | 'walk' | 'error';
 /**
  * Decode `frame` three ways (reference walk, fast path alone, decodeFrame) and throw a Mismatch on
  * any difference. The frame is passed as a Buffer, a plain Uint8Array or a string (`as`); bytes
- * take the fast path twice, with the WebAssembly matchers and with the regexes, which must agree.
+ * take the fast path twice, with the WebAssembly matchers and with the regexes, which must agree,
+ * and a Buffer a third time, handed over (`owned`: the messages read its bytes, not a text copy).
  */
 export function check(frame: Buffer, as: 'buffer' | 'uint8' | 'string'): Path {
   const input = as === 'string' ? frame.toString('latin1') : as === 'uint8' ? new Uint8Array(frame) : frame;
   const ref = run(() => decodeFrameWalk(input));
   const fast = decodeFast(input);
   if (fast !== undefined) sameOutcome({ ok: true, messages: fast }, ref, 'decodeFast');
+  if (as === 'buffer') {
+    // A frame handed over (the hub's socket): its messages read the bytes in place, not a text copy.
+    const owned = decodeFast(Buffer.from(frame), undefined, true);
+    if ((owned === undefined) !== (fast === undefined)) throw new Mismatch(`handed over, the fast path ${owned === undefined ? 'missed' : 'matched'}`);
+    if (owned !== undefined) sameOutcome({ ok: true, messages: owned }, ref, 'decodeFast (handed over)');
+  }
   if (as !== 'string') {
     // Bytes go to the WebAssembly matchers; the regexes must decide the same frame the same way.
     setWasmMatchers(false);
