@@ -9,6 +9,7 @@
  * While `onHealth` has listeners, a timer on the hub's clock re-evaluates health every
  * `intervalMs` and on every connection fact, and calls them only when status or reasons change.
  */
+import { Buffer } from 'node:buffer';
 import { UpbitBackpressureError, type UpbitError, type UpbitServerError } from '../io/index.js';
 import type { FailureInfo } from '../machines/types.js';
 import type { Component } from './component.js';

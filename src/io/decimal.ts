@@ -13,6 +13,7 @@
  * must already be a valid JSON number (the scanner checks that); absurd exponents fall back to the
  * library's own constructor.
  */
+import { Buffer } from 'node:buffer';
 import { Decimal } from 'decimal.js';
 
 const LOG_BASE = 7;

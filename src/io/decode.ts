@@ -22,7 +22,7 @@
  * null-but-required field is reported (`DECODE_UNKNOWN_TYPE` / `DECODE_FIELD`). Nothing but an
  * `UpbitDecodeError` leaves `decodeFrame`.
  */
-import { isUtf8 } from 'node:buffer';
+import { Buffer, isUtf8 } from 'node:buffer';
 import { UpbitDecodeError } from './errors.js';
 import { DATA_TYPES, ERROR_BODY, LIST_SUBSCRIPTIONS, STATUS, tableOf, type DataType, type UpbitMessage } from './fields.js';
 import { decodeFast, learnFrom } from './fast.js';

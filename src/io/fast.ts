@@ -24,6 +24,7 @@
  * backs off exponentially, per kind, while objects teach nothing new, so a stream that never fits
  * pays little.
  */
+import { Buffer } from 'node:buffer';
 import { DATA_TYPES, tableOf, type UpbitMessage } from './fields.js';
 import { compile, learnedEnd, learnObject, sourceOf, type Layout, type Template } from './template.js';
 import { at, planFor, type Plan, type Source } from './view.js';

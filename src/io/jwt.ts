@@ -9,6 +9,7 @@
  * Secrets never leave this module in any printable form: `Credentials` objects render as
  * `[Credentials accessKey=abcd…]` in logs and JSON.
  */
+import { Buffer } from 'node:buffer';
 import { createHash, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { UpbitValidationError } from './errors.js';

@@ -13,7 +13,7 @@
  *
  * Eager rather than lazy (unlike the socket's views): REST answers are few and read whole.
  */
-import { isUtf8 } from 'node:buffer';
+import { Buffer, isUtf8 } from 'node:buffer';
 import { decimalAt } from './decimal.js';
 import { UpbitDecodeError } from './errors.js';
 import { camelCase, type Row, type Table } from './fields.js';

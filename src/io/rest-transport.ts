@@ -16,6 +16,7 @@
  * when it passes the call fails with `UpbitAbortError` code `TIMEOUT`, when the caller's signal
  * fires with code `ABORTED`.
  */
+import { Buffer } from 'node:buffer';
 import type { Credentials, JwtAlgorithm } from './jwt.js';
 import { signRestToken } from './jwt.js';
 import { UpbitAbortError, UpbitConnectionError, UpbitRateLimitError, UpbitRestError, UpbitValidationError } from './errors.js';

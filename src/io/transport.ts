@@ -3,6 +3,7 @@
  * API, injected for tests or other runtimes). It knows nothing of Upbit messages or actors; the
  * socket actor (src/actors/socket.ts) decodes what it hands over.
  */
+import { Buffer } from 'node:buffer';
 import WebSocket from 'ws';
 
 export interface TransportOptions {

@@ -13,6 +13,7 @@
  * one per list element), the frame's text unless it reads the frame's bytes, and what its reader
  * asks for.
  */
+import { Buffer } from 'node:buffer';
 import { decimalAt, decimalBytes } from './decimal.js';
 import type { Kind, Row, Table } from './fields.js';
 import { detach, hashKey } from './scan.js';

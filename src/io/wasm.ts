@@ -20,6 +20,7 @@
  * Cost of a mismatch: straight-line code with one loop per value, each loop consuming a byte per
  * turn and stopping at the first byte outside its class: at most one pass over the object.
  */
+import { Buffer } from 'node:buffer';
 import { MEMORY, PAGES, SCRATCH, WASM } from './scratch.js';
 import type { Layout } from './template.js';
 import { K_BOOLEAN, K_DECIMAL, K_ID, K_INT64, K_INTEGER, K_LIST, K_STRING, K_STRINGS, type Plan } from './view.js';

@@ -13,6 +13,7 @@
  * sent, messages or ping/pong received). It re-arms lazily from `lastActivity`, so busy
  * connections cost one timer per period, not one per frame.
  */
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';

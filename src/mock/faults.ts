@@ -8,6 +8,7 @@
  * `delayFrames`/`duplicateFrames` with the default target also apply to connections opened later.
  * `refuseConnections` and `failRest` are consulted by handshake.ts and rest.ts.
  */
+import { Buffer } from 'node:buffer';
 import { encodeEvent, TICKER } from '../io/index.js';
 import type { Format } from '../io/index.js';
 import type { Connection } from './connection.js';

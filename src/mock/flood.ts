@@ -33,6 +33,7 @@
  * server_no_context_takeover they go through `ws.send` (2c) too. Trade and timestamps stay the ring's.
  * Floods ignore stall/delay/duplicate faults.
  */
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { constants, deflateRawSync } from 'node:zlib';
 import type { CandleType, Format, UpbitMessage } from '../io/index.js';

@@ -14,6 +14,7 @@
  *        └─ 'error-frame' ──────────────────────► upgrade, {"error":{"name":"INVALID_AUTH",...}}, close 1008
  *   otherwise ───────────────────────────────► ws upgrade ─► Connection ─► Hub
  */
+import { Buffer } from 'node:buffer';
 import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';

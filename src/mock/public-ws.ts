@@ -14,6 +14,7 @@
  * and `Hub.publish` sends each market event to the connections indexed under `type|code`,
  * encoding it once per (format, orderbook depth/level) per event.
  */
+import { Buffer } from 'node:buffer';
 import type { RawData } from 'ws';
 import { encodeEvent } from '../io/index.js';
 import type { Format, UpbitMessage } from '../io/index.js';

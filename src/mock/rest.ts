@@ -15,6 +15,7 @@
  * [U] 429 body: {"error":{"name":"too_many_requests","message":"Too many API requests."}};
  * [U] 418 body: {"error":{"name":"teapot","message":"... blocked for N ms"}}.
  */
+import { Buffer } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import type { Accounts } from './account.js';
