@@ -27,7 +27,8 @@
 import { Buffer } from 'node:buffer';
 import { DATA_TYPES, tableOf, type UpbitMessage } from './fields.js';
 import { compile, learnedEnd, learnObject, sourceOf, type Layout, type Template } from './template.js';
-import { at, planFor, type Plan, type Source } from './view.js';
+import { at } from './scan.js';
+import { planFor, type Plan, type Source } from './view.js';
 import { loadFrame } from './scratch.js';
 
 /** Templates kept per plan and first-key style; the least recently matched is replaced when full. */

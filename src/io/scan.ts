@@ -16,6 +16,14 @@ import { UpbitDecodeError } from './errors.js';
 
 export type Bytes = Uint8Array;
 
+/**
+ * The character code (byte) at `i` of a text or its bytes, for readers that take either (a frame's
+ * ASCII text and bytes have the same offsets); NaN or undefined past the end, which matches nothing.
+ */
+export function at(src: string | Uint8Array, i: number): number {
+  return typeof src === 'string' ? src.charCodeAt(i) : src[i];
+}
+
 export const ESCAPED = 1;
 
 /**

@@ -16,7 +16,7 @@
 import { Buffer } from 'node:buffer';
 import { decimalAt, decimalBytes } from './decimal.js';
 import type { Kind, Row, Table } from './fields.js';
-import { detach, hashKey } from './scan.js';
+import { at, detach, hashKey } from './scan.js';
 import { END_SCRATCH, SLOT_SCRATCH } from './scratch.js';
 
 // Kind codes: how a row's value is checked (fill.ts) and read (below).
@@ -56,15 +56,10 @@ function kindCode(k: Kind): number {
  * What a view reads from, at byte offsets: the frame's text when `decodeFrame` was given an ASCII
  * frame (byte offsets = string offsets), else its bytes: a private copy of a non-ASCII frame's, or
  * the frame itself when its owner handed it over (the hub's socket: `ws` never writes a message's
- * bytes again; fast.ts `sourceOf`). Structural characters and digits are ASCII bytes in UTF-8 too,
+ * bytes again; fast.ts `frameSource`). Structural characters and digits are ASCII bytes in UTF-8 too,
  * so every reader below scans bytes and text alike.
  */
 export type Source = string | Buffer;
-
-/** The character code (byte) at `k` of a source; NaN or undefined past its end, which matches nothing. */
-export function at(src: Source, k: number): number {
-  return typeof src === 'string' ? src.charCodeAt(k) : src[k];
-}
 
 /**
  * Where the scanners (fill.ts, template.ts) put the value starts of the object they are reading,
@@ -217,7 +212,8 @@ function numberEndAt(src: Source, i: number): number {
 
 /** The decimal (or null) starting at `vs`: the commonest read, without `readAt`'s dispatch. */
 function readDecimal(src: Source, vs: number): unknown {
-  if (typeof src === 'string') return src.charCodeAt(vs) === 110 ? null : decimalAt(src, vs, src.length); // it stops where the number does
+  // It stops where the number does.
+  if (typeof src === 'string') return src.charCodeAt(vs) === 110 ? null : decimalAt(src, vs, src.length);
   return src[vs] === 110 ? null : decimalBytes(src, vs, src.length);
 }
 
