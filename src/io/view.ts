@@ -267,7 +267,7 @@ function textAt(src: Source, s: number, e: number): string {
 }
 
 /** The longest string `shortText` builds. */
-const SHORT_TEXT = 16;
+const SHORT_TEXT = 20;
 
 /**
  * `n` ≤ SHORT_TEXT ASCII bytes from `s` as a string: one `String.fromCharCode` call with exactly
