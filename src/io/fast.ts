@@ -72,28 +72,47 @@ const KINDS: Kind[] = DATA_TYPES.map((name) => {
 /** Set by `kindAt`: the key style of the object (0 DEFAULT `"type"`, 1 SIMPLE `"ty"`). */
 let style: 0 | 1 = 0;
 
-/** Whether `src` spells `name` from `i`. */
-function spells(src: Source, i: number, name: string): boolean {
-  if (typeof src === 'string') return src.startsWith(name, i);
-  for (let k = 0; k < name.length; k++) if (src[i + k] !== name.charCodeAt(k)) return false;
-  return true;
-}
-
 /** The kind of the object at `{` (index `i`) from its first key, or undefined. */
 function kindAt(src: Source, i: number): Kind | undefined {
+  return typeof src === 'string' ? kindAtText(src, i) : kindAtBytes(src, i);
+}
+
+/** `kindAt` in a text. */
+function kindAtText(text: string, i: number): Kind | undefined {
   let vs: number;
   // {"ty  then  pe":"  or  ":"
-  if (at(src, i + 1) !== 34 || at(src, i + 2) !== 116 || at(src, i + 3) !== 121) return undefined;
-  if (spells(src, i + 4, 'pe":"')) {
+  if (text.charCodeAt(i + 1) !== 34 || text.charCodeAt(i + 2) !== 116 || text.charCodeAt(i + 3) !== 121) return undefined;
+  if (text.startsWith('pe":"', i + 4)) {
     vs = i + 9;
     style = 0;
-  } else if (spells(src, i + 4, '":"')) {
+  } else if (text.startsWith('":"', i + 4)) {
     vs = i + 7;
     style = 1;
   } else return undefined;
+  const len = text.indexOf('"', vs) - vs;
   for (let k = 0; k < KINDS.length; k++) {
     const name = KINDS[k].name;
-    if (at(src, vs + name.length) === 34 && spells(src, vs, name)) return KINDS[k];
+    if (name.length === len && text.startsWith(name, vs)) return KINDS[k];
+  }
+  return undefined;
+}
+
+/** `kindAt` in bytes: the same comparisons, byte for character. */
+function kindAtBytes(b: Buffer, i: number): Kind | undefined {
+  let vs: number;
+  if (b[i + 1] !== 34 || b[i + 2] !== 116 || b[i + 3] !== 121) return undefined;
+  if (b[i + 4] === 112 && b[i + 5] === 101 && b[i + 6] === 34 && b[i + 7] === 58 && b[i + 8] === 34) {
+    vs = i + 9;
+    style = 0;
+  } else if (b[i + 4] === 34 && b[i + 5] === 58 && b[i + 6] === 34) {
+    vs = i + 7;
+    style = 1;
+  } else return undefined;
+  next: for (let k = 0; k < KINDS.length; k++) {
+    const name = KINDS[k].name;
+    if (b[vs + name.length] !== 34) continue;
+    for (let j = 0; j < name.length; j++) if (b[vs + j] !== name.charCodeAt(j)) continue next;
+    return KINDS[k];
   }
   return undefined;
 }

@@ -134,16 +134,25 @@ export function idDigits(src: Source, i: number): number {
   let hi = 0;
   let lo = 0;
   let k = i;
-  for (;; k++) {
-    const c = at(src, k);
-    if (!(c >= 48 && c <= 57)) {
-      if (c === 45 || c === 46 || c === 43 || c === 101 || c === 69) return -1; // - . + e E: not plain digits
-      break;
+  let c = 0;
+  // One loop per kind of source: a type check per digit costs more than the digit.
+  if (typeof src === 'string') {
+    for (; ; k++) {
+      c = src.charCodeAt(k);
+      if (!(c >= 48 && c <= 57) || k - i >= 30) break;
+      if (k - i < 15) hi = hi * 10 + (c - 48);
+      else lo = lo * 10 + (c - 48);
     }
-    if (k - i < 15) hi = hi * 10 + (c - 48);
-    else if (k - i < 30) lo = lo * 10 + (c - 48);
-    else return -1;
+  } else {
+    for (; ; k++) {
+      c = src[k];
+      if (!(c >= 48 && c <= 57) || k - i >= 30) break;
+      if (k - i < 15) hi = hi * 10 + (c - 48);
+      else lo = lo * 10 + (c - 48);
+    }
   }
+  if (c >= 48 && c <= 57) return -1; // more than 30 digits
+  if (c === 45 || c === 46 || c === 43 || c === 101 || c === 69) return -1; // - . + e E: not plain digits
   const n = k - i;
   if (n === 0) return -1;
   ID_HALVES[0] = hi;
@@ -182,9 +191,23 @@ export abstract class MessageView extends LazyView {
 
 /** The index past the string at its quote `i`; negative when it has escapes (the convention of `readString`). */
 function stringEnd(src: Source, i: number): number {
+  if (typeof src !== 'string') return bytesStringEnd(src, i);
   let escaped = false;
   for (;;) {
-    const c = at(src, ++i);
+    const c = src.charCodeAt(++i);
+    if (c === 34) return escaped ? -(i + 1) : i + 1;
+    if (c === 92) {
+      escaped = true;
+      i++;
+    }
+  }
+}
+
+/** `stringEnd` in bytes. */
+function bytesStringEnd(src: Buffer, i: number): number {
+  let escaped = false;
+  for (;;) {
+    const c = src[++i];
     if (c === 34) return escaped ? -(i + 1) : i + 1;
     if (c === 92) {
       escaped = true;
@@ -229,7 +252,8 @@ export function readAt(src: Source, vs: number, k: number, values: readonly stri
       const neg = c === 45;
       if (neg) j++;
       let x = 0;
-      for (let d = at(src, j); d >= 48 && d <= 57; d = at(src, ++j)) x = x * 10 + (d - 48);
+      if (typeof src === 'string') for (let d = src.charCodeAt(j); d >= 48 && d <= 57; d = src.charCodeAt(++j)) x = x * 10 + (d - 48);
+      else for (let d = src[j]; d >= 48 && d <= 57; d = src[++j]) x = x * 10 + (d - 48);
       return neg ? -x : x;
     }
     case K_INT64:
@@ -323,11 +347,21 @@ function readCode(src: Source, vs: number, ve: number): string {
   const len = ve - vs - 2;
   if (len < 0 || len > 12) return readString(src, vs, ve);
   let h = 0;
-  for (let j = vs + 1; j < ve - 1; j++) {
-    const c = at(src, j);
-    if (c > 127) return readString(src, vs, ve); // interned strings are ASCII: compared byte by character
-    h = (h * 31 + c) | 0;
+  let all = 0; // every byte or character, or-ed: above 127 when one is
+  if (typeof src === 'string') {
+    for (let j = vs + 1; j < ve - 1; j++) {
+      const c = src.charCodeAt(j);
+      all |= c;
+      h = (h * 31 + c) | 0;
+    }
+  } else {
+    for (let j = vs + 1; j < ve - 1; j++) {
+      const c = src[j];
+      all |= c;
+      h = (h * 31 + c) | 0;
+    }
   }
+  if (all > 127) return readString(src, vs, ve); // interned strings are ASCII: compared byte by character
   let s = (h ^ (h >>> 12)) & (INTERN_SIZE - 1);
   for (let probe = 0; probe < 8; probe++, s = (s + 1) & (INTERN_SIZE - 1)) {
     const e = interned[s];
