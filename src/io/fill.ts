@@ -121,7 +121,7 @@ function fillKeys(b: Bytes, i: number, n: number, plan: Plan, base: number, styl
   const order = plan.order[style];
   const orderRows = plan.orderRows[style];
   const kinds = plan.kinds;
-  let c = 34;
+  let c = b[i]; // the first key's quote (`fill` only skipped whitespace after `{`)
   for (let pos = 0; ; pos++) {
     if (c !== 34) fail(i >= n ? 'unexpected end' : 'expected a key', i);
     const ks = i + 1;

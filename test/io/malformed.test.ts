@@ -102,6 +102,19 @@ describe('DECODE_JSON', () => {
     }
   });
 
+  it("a list element whose first key lacks its opening quote (the element walk once took any byte for it)", () => {
+    const units = ORDERBOOK_DEFAULT.frame.replace('},{"ask_price"', '},{;ask_price"');
+    const assets = MY_ASSET_DEFAULT.frame.replace(/\{"currency"/, '{xcurrency"');
+    for (const frame of [units, assets]) {
+      expect(frame).not.toBe(ORDERBOOK_DEFAULT.frame);
+      expect(frame).not.toBe(MY_ASSET_DEFAULT.frame);
+      decodeFrame(ORDERBOOK_DEFAULT.frame); // the learned key order (the element walk's fast key check) is in place
+      decodeFrame(MY_ASSET_DEFAULT.frame);
+      expect(decodeErrorOf(() => decodeFrame(frame)).message, frame).toMatch(/^malformed JSON: expected a key at offset \d+$/);
+      expect(isWellFormedJson(frame)).toBe(false);
+    }
+  });
+
   it('malformed JSON anywhere wins over an earlier semantic problem', () => {
     const wrongType = withValue(TRADE_DEFAULT.frame, 'trade_price', '"x"');
     expect(codeOf(wrongType)).toBe('DECODE_FIELD');
