@@ -16,7 +16,7 @@ import { decodeFrame, decodeFrameWalk, LazyView } from '../../src/io/decode.js';
 import { encodeEvent } from '../../src/io/encode.js';
 import { UpbitDecodeError } from '../../src/io/errors.js';
 import { decodeFast, setWasmMatchers } from '../../src/io/fast.js';
-import { FORMATS, type UpbitMessage } from '../../src/io/fields.js';
+import { FORMATS, tableOf, type Table, type UpbitMessage } from '../../src/io/fields.js';
 import { ID_DIGITS, ID_HALVES } from '../../src/io/view.js';
 import { ALL_FIXTURES } from './fixtures.js';
 import { closingEnd, DATA_TABLES, generate, keyOf, members, objectOf } from './generate.js';
@@ -199,6 +199,71 @@ function sameError(a: unknown, b: unknown): void {
   }
 }
 
+// ─── an oracle outside the view readers ─────────────────────────────────────────────────────────
+
+/**
+ * The walk and the templates build the same generated views and read them with the same readers,
+ * so comparing them cannot catch a reader's mistake. This checks decoded messages against
+ * `JSON.parse` of the frame, read through the field tables: strings (enums included), integers,
+ * booleans, string lists and nulls must be exactly what the getters give, list rows element by
+ * element. Decimals and 64-bit digit strings are checked for presence only (a double cannot hold
+ * them; decimal.test.ts checks those readers against `new Decimal`). Objects in which two keys
+ * name one row are skipped (which value wins then depends on key order, not on the readers).
+ */
+function sameAsParsed(messages: UpbitMessage[], text: string): void {
+  const parsed: unknown = JSON.parse(text);
+  const objects = Array.isArray(parsed) ? parsed : [parsed];
+  if (objects.length !== messages.length) return; // control answers and the like: not data frames
+  objects.forEach((o, i) => {
+    const type = (messages[i] as { type: string }).type;
+    const table = tableOf(type);
+    if (table !== undefined) sameFields(messages[i], o as Record<string, unknown>, table, `JSON.parse[${i}]`);
+  });
+}
+
+function sameFields(view: unknown, obj: Record<string, unknown>, table: Table, path: string): void {
+  const raw = new Map<number, unknown>();
+  for (const key of Object.keys(obj)) {
+    const row = table.findIndex((r) => r.wire === key || r.simple === key);
+    if (row < 0) continue;
+    if (raw.has(row)) return; // two keys for one row
+    raw.set(row, obj[key]);
+  }
+  table.forEach((row, i) => {
+    const want = raw.get(i);
+    const got = (view as Record<string, unknown>)[row.name];
+    const at = `${path}.${row.name}`;
+    if (want === undefined || want === null) {
+      if (got !== null) throw new Mismatch(`${at}: ${String(got)}, JSON.parse has ${String(want)}`);
+      return;
+    }
+    switch (row.kind.t) {
+      case 'string':
+      case 'enum':
+      case 'integer':
+      case 'timestamp':
+      case 'boolean':
+        if (got !== want) throw new Mismatch(`${at}: ${JSON.stringify(got)}, JSON.parse has ${JSON.stringify(want)}`);
+        return;
+      case 'id':
+        if (typeof want === 'string' ? got !== want : typeof got !== 'string') throw new Mismatch(`${at}: ${JSON.stringify(got)}, JSON.parse has ${JSON.stringify(want)}`);
+        return;
+      case 'strings':
+        if (JSON.stringify(got) !== JSON.stringify(want)) throw new Mismatch(`${at}: ${JSON.stringify(got)}, JSON.parse has ${JSON.stringify(want)}`);
+        return;
+      case 'list': {
+        const list = got as unknown[];
+        const of = row.kind.of;
+        if (!Array.isArray(want) || list.length !== want.length) throw new Mismatch(`${at}: ${list.length} elements, JSON.parse has ${String(want)}`);
+        list.forEach((e, k) => sameFields(e, want[k] as Record<string, unknown>, of, `${at}[${k}]`));
+        return;
+      }
+      default: // decimal, int64: present
+        if (got === null) throw new Mismatch(`${at}: null, JSON.parse has ${String(want)}`);
+    }
+  });
+}
+
 type Outcome = { ok: true; messages: UpbitMessage[] } | { ok: false; error: unknown };
 function run(f: () => UpbitMessage[]): Outcome {
   try {
@@ -227,6 +292,7 @@ export type Path = 'fast' | 'walk' | 'error';
 export function check(frame: Buffer, as: 'buffer' | 'uint8' | 'string'): Path {
   const input = as === 'string' ? frame.toString('latin1') : as === 'uint8' ? new Uint8Array(frame) : frame;
   const ref = run(() => decodeFrameWalk(input));
+  if (ref.ok) sameAsParsed(ref.messages, typeof input === 'string' ? input : frame.toString('utf8'));
   const fast = decodeFast(input);
   if (fast !== undefined) sameOutcome({ ok: true, messages: fast }, ref, 'decodeFast');
   if (as === 'buffer') {
