@@ -331,6 +331,22 @@ export function readEnum(src: Source, vs: number, ve: number, values: readonly s
   return (values !== undefined ? enumAt(src, vs, ve, values) : undefined) ?? readString(src, vs, ve);
 }
 
+/**
+ * `readEnum` for one row's constants, generated: in a byte source each constant is one comparison
+ * of its length and its bytes with constants (no loop over `values`, no string reads); anything
+ * else, and text sources, take `readEnum`. For the routing keys the constructor reads (`streamType`).
+ */
+function enumReader(values: readonly string[]): (src: Source, vs: number, ve: number, v: readonly string[]) => string {
+  const tests = values.map((v, k) => `if (n === ${v.length}${Array.from(v, (ch, j) => ` && src[vs + ${j + 1}] === ${ch.charCodeAt(0)}`).join('')}) return V[${k}];`);
+  return new Function('N', 'V', `return function (src, vs, ve, values) {
+  if (typeof src !== 'string') {
+    const n = ve - vs - 2;
+    ${tests.join('\n    ')}
+  }
+  return N(src, vs, ve, values);
+};`)(readEnum, values) as (src: Source, vs: number, ve: number, v: readonly string[]) => string;
+}
+
 // Interned short strings (market codes): a frame's code is looked up in place, so the thousands of
 // messages of one market share one string and allocate none. Bounded: once INTERN_MAX strings are
 // kept, new ones are sliced as usual.
@@ -338,6 +354,9 @@ const INTERN_SIZE = 4096;
 const INTERN_MAX = 2048;
 const interned: (string | undefined)[] = new Array<string | undefined>(INTERN_SIZE).fill(undefined);
 let internedCount = 0;
+/** The characters of each interned string, as `readCode` keys them. */
+const INTERN_LO = new Float64Array(INTERN_SIZE);
+const INTERN_HI = new Float64Array(INTERN_SIZE);
 
 /**
  * The string value at `vs` (its quote), interned when it is plain ASCII of at most 12 characters
@@ -346,41 +365,43 @@ let internedCount = 0;
 function readCode(src: Source, vs: number, ve: number): string {
   const len = ve - vs - 2;
   if (len < 0 || len > 12) return readString(src, vs, ve);
-  let h = 0;
+  // The characters themselves as the key: up to 6 in `lo`, the rest in `hi` (base 256, exact in
+  // a double), so a lookup compares two numbers instead of the characters.
+  let lo = 0;
+  let hi = 0;
   let all = 0; // every byte or character, or-ed: above 127 when one is
+  const from = vs + 1;
   if (typeof src === 'string') {
-    for (let j = vs + 1; j < ve - 1; j++) {
-      const c = src.charCodeAt(j);
+    for (let j = 0; j < len; j++) {
+      const c = src.charCodeAt(from + j);
       all |= c;
-      h = (h * 31 + c) | 0;
+      if (j < 6) lo = lo * 256 + c;
+      else hi = hi * 256 + c;
     }
   } else {
-    for (let j = vs + 1; j < ve - 1; j++) {
-      const c = src[j];
+    for (let j = 0; j < len; j++) {
+      const c = src[from + j];
       all |= c;
-      h = (h * 31 + c) | 0;
+      if (j < 6) lo = lo * 256 + c;
+      else hi = hi * 256 + c;
     }
   }
-  if (all > 127) return readString(src, vs, ve); // interned strings are ASCII: compared byte by character
+  if (all > 127) return readString(src, vs, ve); // interned strings are ASCII
+  const h = Math.imul(lo | 0, 0x9e3779b1) ^ Math.imul((lo / 4294967296) | 0, 0x85ebca6b) ^ Math.imul(hi | 0, 0xc2b2ae35) ^ Math.imul((hi / 4294967296) | 0, 0x27d4eb2f) ^ len;
   let s = (h ^ (h >>> 12)) & (INTERN_SIZE - 1);
   for (let probe = 0; probe < 8; probe++, s = (s + 1) & (INTERN_SIZE - 1)) {
     const e = interned[s];
     if (e === undefined) {
-      const text = textAt(src, vs + 1, ve - 1);
+      const text = textAt(src, from, ve - 1);
       if (internedCount >= INTERN_MAX) return text;
       internedCount++;
+      INTERN_LO[s] = lo;
+      INTERN_HI[s] = hi;
       return (interned[s] = text);
     }
-    if (e.length === len && spellsAt(src, vs + 1, e)) return e;
+    if (INTERN_LO[s] === lo && INTERN_HI[s] === hi && e.length === len) return e;
   }
-  return textAt(src, vs + 1, ve - 1);
-}
-
-/** Whether `src` spells the ASCII string `e` from `i`. */
-function spellsAt(src: Source, i: number, e: string): boolean {
-  if (typeof src === 'string') return src.startsWith(e, i);
-  for (let k = 0; k < e.length; k++) if (src[i + k] !== e.charCodeAt(k)) return false;
-  return true;
+  return textAt(src, from, ve - 1);
 }
 
 // ─── plans ──────────────────────────────────────────────────────────────────────────────────────
@@ -480,7 +501,7 @@ function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: numbe
   else if (typeValues?.length === 1) ownLines.push(`this.type = ${JSON.stringify(typeValues[0])};`); // the plan was chosen by it
   else if (typeRow >= 0) ownLines.push(`this.type = ${readOwn(typeRow, 'N')};`);
   if (codeRow >= 0) ownLines.push(`this.code = ${readOwn(codeRow, 'C')};`);
-  if (streamRow >= 0) ownLines.push(`this.streamType = ${readOwn(streamRow, 'N')};`);
+  if (streamRow >= 0) ownLines.push(`this.streamType = ${readOwn(streamRow, plan.values[streamRow] !== undefined ? 'ST' : 'N')};`);
   table.forEach((row: Row, i) => {
     if (own(i)) return;
     if (!IDENTIFIER.test(row.name)) throw new Error(`field name ${row.name} is not an identifier`);
@@ -537,7 +558,7 @@ function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: numbe
     }
     return out;
   };
-  const View = new Function('S', 'E', 'L', 'R', 'D', 'N', 'C', 'V', 'J', 'ID', 'IDD', 'ARR', body)(SLOTS, ENDS, LISTS, readAt, readDecimal, readEnum, readCode, plan.values, toJSON, ID_DIGITS, idDigits, ARRIVED) as Plan['View'];
+  const View = new Function('S', 'E', 'L', 'R', 'D', 'N', 'C', 'V', 'J', 'ID', 'IDD', 'ARR', 'ST', body)(SLOTS, ENDS, LISTS, readAt, readDecimal, readEnum, readCode, plan.values, toJSON, ID_DIGITS, idDigits, ARRIVED, streamRow >= 0 && plan.values[streamRow] !== undefined ? enumReader(plan.values[streamRow]) : undefined) as Plan['View'];
   const proto = View.prototype as object;
   Object.setPrototypeOf(proto, (message ? MessageView : LazyView).prototype); // instanceof LazyView / MessageView hold
   for (const name of Object.getOwnPropertyNames(proto)) {

@@ -290,6 +290,24 @@ describe('decodeOwnedInto (a frame handed over: the hub socket, whose ws never w
   });
 });
 
+describe('market codes (interned by their characters, view.ts readCode)', () => {
+  it('each code reads back exactly, the first time and from the intern table, in text and bytes', () => {
+    // Thousands of 12-character codes that share their first 6 characters: their hashes meet in the
+    // table's probe runs, so a lookup that compared too little would return another code.
+    const many = Array.from({ length: 2500 }, (_, k) => `KRW-BTC${String(k).padStart(5, '0')}`);
+    const codes = ['A', 'KRW-BTC', 'KRW-BTD', 'KRW-BTCA', 'KRW-BTCAAAAA', 'KRW-BTCAAAAB', 'BKRW-BTC', 'KRW-BTC1234', 'KRW-BTCABCDEF', ...many];
+    for (let round = 0; round < 2; round++) {
+      for (const code of codes) {
+        const frame = TRADE_SIMPLE.frame.replace(/"cd":"[^"]*"/, `"cd":"${code}"`);
+        for (const input of [frame, Buffer.from(frame)]) {
+          expect((decodeFrame(input)[0] as unknown as { code: string }).code).toBe(code);
+          expect((decodeOwnedInto(Buffer.from(frame), [])[0] as unknown as { code: string }).code).toBe(code);
+        }
+      }
+    }
+  });
+});
+
 describe('the receiver slots of a view', () => {
   it('epoch: undefined from decodeFrame, settable, not an own key, not in toJSON', () => {
     const [m] = decodeFrame(TICKER_DEFAULT.frame) as unknown as [LazyView & { epoch: number | undefined }];
