@@ -241,39 +241,34 @@ describe('generated from the field table (every kind, both key styles, random va
   });
 });
 
-describe('decodeFrameInto (one reused array for a stream of frames)', () => {
-  it('gives what decodeFrame gives, frame after frame, single and LIST frames, templates and walk', () => {
-    const out: unknown[] = [];
-    const list = `[${TICKER_SIMPLE.frame},${TRADE_SIMPLE.frame}]`;
-    // Twice each: the first time walks (and teaches a template), the second takes the template.
-    for (const frame of [...ALL_FIXTURES.map((f) => f.frame), list, ...ALL_FIXTURES.map((f) => f.frame), list]) {
-      const expected = decodeFrame(frame).map(json);
-      const got = decodeFrameInto(frame, out as never);
-      expect(got).toBe(out);
-      expect(got.map(json)).toEqual(expected);
-    }
-  });
+describe('decodeFrameInto and decodeOwnedInto (one reused array for a stream of frames)', () => {
+  const intos = [
+    ['decodeFrameInto', (frame: string, out: unknown[]) => decodeFrameInto(frame, out as never)],
+    ['decodeOwnedInto', (frame: string, out: unknown[]) => decodeOwnedInto(Buffer.from(frame), out as never)],
+  ] as const;
+  for (const [name, into] of intos) {
+    it(`${name} gives what decodeFrame gives, frame after frame, single and LIST frames, templates and walk`, () => {
+      const out: unknown[] = [];
+      const list = `[${TICKER_SIMPLE.frame},${TRADE_SIMPLE.frame}]`;
+      // Twice each: the first time walks (and teaches a template), the second takes the template.
+      for (const frame of [...ALL_FIXTURES.map((f) => f.frame), list, ...ALL_FIXTURES.map((f) => f.frame), list]) {
+        const expected = decodeFrame(frame).map(json);
+        const got = into(frame, out);
+        expect(got).toBe(out);
+        expect(got.map(json)).toEqual(expected);
+      }
+    });
 
-  it('leaves the array empty when the frame does not decode', () => {
-    const out = decodeFrameInto(TICKER_DEFAULT.frame, []);
-    expect(out).toHaveLength(1);
-    expect(() => decodeFrameInto('{"type":"ticker"', out)).toThrow(UpbitDecodeError);
-    expect(out).toHaveLength(0);
-  });
+    it(`${name} leaves the array empty when the frame does not decode`, () => {
+      const out = into(TICKER_DEFAULT.frame, []);
+      expect(out).toHaveLength(1);
+      expect(() => into('{"type":"ticker"', out)).toThrow(UpbitDecodeError);
+      expect(out).toHaveLength(0);
+    });
+  }
 });
 
 describe('decodeOwnedInto (a frame handed over: the hub socket, whose ws never writes a message again)', () => {
-  it('gives what decodeFrame gives, frame after frame, single and LIST frames, templates and walk', () => {
-    const out: unknown[] = [];
-    const list = `[${TICKER_SIMPLE.frame},${TRADE_SIMPLE.frame}]`;
-    for (const frame of [...ALL_FIXTURES.map((f) => f.frame), list, ...ALL_FIXTURES.map((f) => f.frame), list]) {
-      const expected = decodeFrame(frame).map(json);
-      const got = decodeOwnedInto(Buffer.from(frame), out as never);
-      expect(got).toBe(out);
-      expect(got.map(json)).toEqual(expected);
-    }
-  });
-
   it('its templates read the bytes in place, no text copy: what makes it cheaper, and why only an owner may use it', () => {
     for (const f of [TICKER_DEFAULT, TRADE_SIMPLE]) {
       decodeFrame(f.frame); // learned
