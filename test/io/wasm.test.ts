@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeFrame, decodeFrameWalk, LazyView } from '../../src/io/decode.js';
 import { decodeFast, fastStats, resetTemplates, setWasmMatchers } from '../../src/io/fast.js';
 import { FRAME_CAPACITY, MEMORY } from '../../src/io/scratch.js';
+import { check } from './differential.js';
 import { TICKER_SIMPLE, TRADE_DEFAULT, TRADE_SIMPLE } from './fixtures.js';
 
 const bytes = (s: string) => Buffer.from(s, 'latin1');
@@ -66,6 +67,41 @@ describe('WebAssembly matchers', () => {
     expect(fastStats.wasmAttempts).toBe(before.wasmAttempts);
     expect(fastStats.attempts - before.attempts).toBe(n);
     expect(plain(messages?.slice(n - 1))).toEqual(plain(decodeFrameWalk(TICKER_SIMPLE.frame)));
+  });
+
+  // The matchers pass digit runs 8 bytes at a time (wasm.ts `digits`): a run of any length, ended
+  // by any byte, must be cut where the regexes and the walk cut it. check() throws on a difference.
+  it('digit runs and strings of every length, ended by every byte, decide as the regexes and the walk', () => {
+    resetTemplates();
+    decodeFrame(TRADE_SIMPLE.frame);
+    decodeFrame(TRADE_SIMPLE.frame.replace('"tv":0.00009945', '"tv":1e-7')); // a layout with an exponent too
+    const frame = TRADE_SIMPLE.frame;
+    const paths = { fast: 0, walk: 0, error: 0 };
+    // Values to grow: a decimal's integer part, its fraction, an exponent, an integer, an id, a string.
+    const sites: [string, (run: string) => string][] = [
+      ['"tp":100571000.00000000', (r) => `"tp":1${r}`],
+      ['"tp":100571000.00000000', (r) => `"tp":1.${r}`],
+      ['"tv":0.00009945', (r) => `"tv":1e${r}`],
+      ['"tms":1730336862082', (r) => `"tms":${r.length ? '1' : ''}${r.slice(1)}`],
+      ['"sid":17877285547970001', (r) => `"sid":9${r}`],
+      ['"td":"2024-10-31"', (r) => `"td":"${r}`],
+    ];
+    for (const [value, grown] of sites) {
+      for (let len = 0; len <= 19; len++) {
+        const digits = '1234567890123456789'.slice(0, len);
+        const at = frame.indexOf(value);
+        paths[check(bytes(frame.slice(0, at) + grown(digits) + frame.slice(at + value.length)), 'buffer')]++;
+        for (let b = 0; b < 256; b++) {
+          // the run, one byte, then what followed the value (a frame that may or may not be JSON)
+          const text = Buffer.concat([bytes(frame.slice(0, at) + grown(digits)), Buffer.from([b]), bytes(frame.slice(at + value.length))]);
+          paths[check(text, 'buffer')]++;
+        }
+      }
+    }
+    // Each kind of outcome is reached: accepted by the templates, left to the walk, rejected.
+    expect(paths.fast).toBeGreaterThan(100);
+    expect(paths.walk).toBeGreaterThan(100);
+    expect(paths.error).toBeGreaterThan(1000);
   });
 
   it('without WebAssembly (node --jitless) the regexes do the matching, with the same messages', () => {
