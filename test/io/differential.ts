@@ -206,31 +206,58 @@ function sameError(a: unknown, b: unknown): void {
  * so comparing them cannot catch a reader's mistake. This checks decoded messages against
  * `JSON.parse` of the frame, read through the field tables: strings (enums included), integers,
  * booleans, string lists and nulls must be exactly what the getters give, list rows element by
- * element. Decimals and 64-bit digit strings are checked for presence only (a double cannot hold
- * them; decimal.test.ts checks those readers against `new Decimal`). Objects in which two keys
- * name one row are skipped (which value wins then depends on key order, not on the readers).
+ * element. Decimals, 64-bit digit strings and ids, which a double cannot hold, are checked against
+ * a second `JSON.parse` of the frame in which every number is first quoted (`numbersQuoted`): a
+ * Decimal must be `new Decimal(its text)` field for field, a digit string its text. Objects in
+ * which two keys name one row are skipped (which value wins then depends on key order, not on the
+ * readers).
  */
 function sameAsParsed(messages: UpbitMessage[], text: string): void {
   const parsed: unknown = JSON.parse(text);
+  const quoted: unknown = JSON.parse(numbersQuoted(text));
   const objects = Array.isArray(parsed) ? parsed : [parsed];
+  const texts = (Array.isArray(quoted) ? quoted : [quoted]) as unknown[];
   if (objects.length !== messages.length) return; // control answers and the like: not data frames
   objects.forEach((o, i) => {
     const type = (messages[i] as { type: string }).type;
     const table = tableOf(type);
-    if (table !== undefined) sameFields(messages[i], o as Record<string, unknown>, table, `JSON.parse[${i}]`);
+    if (table !== undefined) sameFields(messages[i], o as Record<string, unknown>, texts[i] as Record<string, unknown>, table, `JSON.parse[${i}]`);
   });
 }
 
-function sameFields(view: unknown, obj: Record<string, unknown>, table: Table, path: string): void {
-  const raw = new Map<number, unknown>();
+/**
+ * A valid JSON text with every number token turned into a string of its characters (strings,
+ * escapes included, are copied as they are). Written apart from the decoder's scanner on purpose.
+ */
+export function numbersQuoted(text: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; ) {
+    const c = text[i];
+    if (c === '"') {
+      i++;
+      while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+      i++;
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      let j = i + 1;
+      while (j < text.length && /[0-9.eE+-]/.test(text[j])) j++;
+      out += `${text.slice(from, i)}"${text.slice(i, j)}"`;
+      from = i = j;
+    } else i++;
+  }
+  return out + text.slice(from);
+}
+
+function sameFields(view: unknown, obj: Record<string, unknown>, texts: Record<string, unknown>, table: Table, path: string): void {
+  const raw = new Map<number, [unknown, unknown]>();
   for (const key of Object.keys(obj)) {
     const row = table.findIndex((r) => r.wire === key || r.simple === key);
     if (row < 0) continue;
     if (raw.has(row)) return; // two keys for one row
-    raw.set(row, obj[key]);
+    raw.set(row, [obj[key], texts[key]]);
   }
   table.forEach((row, i) => {
-    const want = raw.get(i);
+    const [want, wantText] = raw.get(i) ?? [undefined, undefined];
     const got = (view as Record<string, unknown>)[row.name];
     const at = `${path}.${row.name}`;
     if (want === undefined || want === null) {
@@ -246,8 +273,19 @@ function sameFields(view: unknown, obj: Record<string, unknown>, table: Table, p
         if (got !== want) throw new Mismatch(`${at}: ${JSON.stringify(got)}, JSON.parse has ${JSON.stringify(want)}`);
         return;
       case 'id':
-        if (typeof want === 'string' ? got !== want : typeof got !== 'string') throw new Mismatch(`${at}: ${JSON.stringify(got)}, JSON.parse has ${JSON.stringify(want)}`);
+      case 'int64':
+        // a string as sent, or a JSON integer's digits as sent
+        if (got !== wantText) throw new Mismatch(`${at}: ${JSON.stringify(got)}, the frame has ${JSON.stringify(wantText)}`);
         return;
+      case 'decimal': {
+        const d = got as Decimal;
+        const w = new Decimal(wantText as string);
+        // Object.is: an absurd exponent gives Infinity (e NaN, d null) on both sides
+        if (!(d instanceof Decimal) || !Object.is(d.s, w.s) || !Object.is(d.e, w.e) || JSON.stringify(d.d) !== JSON.stringify(w.d) || d.toString() !== w.toString()) {
+          throw new Mismatch(`${at}: ${String(got)}, the frame has ${String(wantText)}`);
+        }
+        return;
+      }
       case 'strings':
         if (JSON.stringify(got) !== JSON.stringify(want)) throw new Mismatch(`${at}: ${JSON.stringify(got)}, JSON.parse has ${JSON.stringify(want)}`);
         return;
@@ -255,11 +293,9 @@ function sameFields(view: unknown, obj: Record<string, unknown>, table: Table, p
         const list = got as unknown[];
         const of = row.kind.of;
         if (!Array.isArray(want) || list.length !== want.length) throw new Mismatch(`${at}: ${list.length} elements, JSON.parse has ${String(want)}`);
-        list.forEach((e, k) => sameFields(e, want[k] as Record<string, unknown>, of, `${at}[${k}]`));
+        list.forEach((e, k) => sameFields(e, want[k] as Record<string, unknown>, (wantText as Record<string, unknown>[])[k], of, `${at}[${k}]`));
         return;
       }
-      default: // decimal, int64: present
-        if (got === null) throw new Mismatch(`${at}: null, JSON.parse has ${String(want)}`);
     }
   });
 }
