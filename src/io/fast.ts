@@ -26,10 +26,10 @@
  */
 import { Buffer } from 'node:buffer';
 import { DATA_TYPES, tableOf, type UpbitMessage } from './fields.js';
-import { compile, learnedEnd, learnObject, sourceOf, type Layout, type Template } from './template.js';
+import { compile, EMPTY, learnedEnd, learnObject, sourceOf, type Layout, type Template } from './template.js';
 import { at } from './scan.js';
-import { planFor, type Plan, type Source } from './view.js';
-import { loadFrame } from './scratch.js';
+import { LISTS, planFor, SLOTS, type LazyView, type Plan, type Source } from './view.js';
+import { ELEMENT_LIMIT, LIST_COUNT, loadFrame } from './scratch.js';
 
 /** Templates kept per plan and first-key style; the least recently matched is replaced when full. */
 export const MAX_TEMPLATES = 4;
@@ -144,7 +144,7 @@ function matchObject(src: Source, i: number): UpbitMessage | undefined {
     }
     const plan = kind.plan;
     let view: Source = src;
-    if (!(loaded && t.matchSpans)) {
+    if (!(loaded && t.matchSpans && (t.lists.length === 0 || takeLists(src, plan, t)))) {
       view = textNow();
       t.spans(view, i, 0); // clears the rows the layout lacks
     }
@@ -160,6 +160,32 @@ function matchObject(src: Source, i: number): UpbitMessage | undefined {
   fastStats.attempts += list.length;
   fastStats.attemptedChars += list.length * (src.length - i);
   return undefined;
+}
+
+/**
+ * The element views of `t`'s list rows, from the spans its matcher wrote (scratch.ts: one list's
+ * elements after the other from `plan.rows`, each list's count in its cell) into `LISTS`, over
+ * `src`; false when they did not all fit in the scratch (the caller then reads the text).
+ */
+function takeLists(src: Source, plan: Plan, t: Template): boolean {
+  for (let k = 0; k < plan.listRows.length; k++) LISTS[plan.listRows[k]] = undefined;
+  let base = plan.rows;
+  const lists = t.lists;
+  for (let k = 0; k < lists.length; k++) {
+    const { row, child } = lists[k];
+    const count = SLOTS[LIST_COUNT - row];
+    if (count < 0) continue; // null: the view reads its row as null
+    if (count === 0 || child === undefined) {
+      LISTS[row] = EMPTY;
+      continue;
+    }
+    const rows = child.rows;
+    if (base + count * rows > ELEMENT_LIMIT) return false;
+    const views: LazyView[] = []; // packed, as the walk's
+    for (let e = 0; e < count; e++, base += rows) views.push(new child.View(src, base));
+    LISTS[row] = Object.freeze(views);
+  }
+  return true;
 }
 
 /** Whether the frame being decoded is in the matchers' memory (set by `frameSource`). */
@@ -178,7 +204,8 @@ function textNow(): string {
  * What the templates read the frame from, and sets up `textNow`. A byte frame is copied into
  * the WebAssembly matchers' memory when it fits (`load`). A frame handed over (`owned`: its bytes
  * are never written again) that is there is read as bytes, and its views read those bytes in place
- * (view.ts `Source`): no text is made unless a regex or a list row needs it. Any other frame is
+ * (view.ts `Source`): no text is made unless a regex needs it, or the elements of its lists do not
+ * fit the span scratch (`takeLists`). Any other frame is
  * read as text, so a caller that reuses its buffer cannot change a decoded message.
  */
 function frameSource(frame: string | Uint8Array, load: boolean, owned: boolean): Source {

@@ -45,6 +45,20 @@ export function loadFrame(frame: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * The list rows' part of the span scratch, for matchers that write the spans of list elements
+ * (wasm.ts): a top-level object's rows take `SLOTS[0, rows)`; the elements of its list rows follow,
+ * one after the other, in `[rows, ELEMENT_LIMIT)`; an element that would not fit is written to the
+ * dead zone `[ELEMENT_LIMIT, ELEMENT_LIMIT + ELEMENT_ROWS)` instead (the reader then sees that it did
+ * not fit and reads the object's text); `SLOTS[LIST_COUNT - row]` holds list row `row`'s element
+ * count (-1 for `null`). Plans with more than LIST_ROWS rows, or elements of more than ELEMENT_ROWS
+ * rows, keep the JS spans pass.
+ */
+export const LIST_ROWS = 64;
+export const ELEMENT_ROWS = 32;
+export const LIST_COUNT = 1023;
+export const ELEMENT_LIMIT = 1024 - LIST_ROWS - ELEMENT_ROWS;
+
 /** Value starts by row (view.ts `SLOTS`). */
 export const SLOT_SCRATCH = MEMORY === undefined ? new Int32Array(1024) : new Int32Array(MEMORY.buffer, SCRATCH, 1024);
 /** Value ends by row (view.ts `ENDS`). */

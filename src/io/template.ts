@@ -25,7 +25,7 @@
  * through each choice point once, at constant cost: linear time.
  */
 import { ENDS, LISTS, SLOTS, stringsEnd, type LazyView, type Plan } from './view.js';
-import { compileMatcher } from './wasm.js';
+import { compileMatcher, spansFit } from './wasm.js';
 import { K_BOOLEAN, K_DECIMAL, K_ID, K_INT64, K_INTEGER, K_LIST, K_STRING, K_STRINGS } from './view.js';
 
 /** A printable-ASCII JSON string without escapes. */
@@ -70,8 +70,22 @@ export interface Template {
    * element templates and where WebAssembly is not available.
    */
   readonly match: ((i: number) => number) | undefined;
-  /** Whether `match` also wrote the spans (layouts of plans without list rows); else run `spans`. */
+  /**
+   * Whether `match` also wrote the spans, list elements included (wasm.ts, scratch.ts: every plan
+   * whose rows fit the scratch's layout); else run `spans`.
+   */
   readonly matchSpans: boolean;
+  /**
+   * The list rows of the layout, in key order, each with its element plan (`undefined` when the
+   * layout was learned from an empty list): where `match` wrote their elements' spans, one list
+   * after the other (fast.ts `takeLists`). Empty for layouts without list rows.
+   */
+  readonly lists: readonly ListRow[];
+}
+
+export interface ListRow {
+  readonly row: number;
+  readonly child: Plan | undefined;
 }
 
 const escapeRe = (s: string) => s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
@@ -138,7 +152,11 @@ export function compile(plan: Plan, layout: Layout, withRegex = true): Template 
   for (let k = 0; k < n; k++) skip[k] = layout.keys[k].length + 4; // { or , then "key":
   const source = withRegex ? objectPattern(plan, layout) : '';
   const children = layout.elements.map((e, k) => (e === undefined ? undefined : compile(plan.children[layout.rows[k]]!, e, false)));
-  const matchSpans = plan.listRows.length === 0;
+  const matchSpans = spansFit(plan);
+  const lists: ListRow[] = [];
+  layout.rows.forEach((row, k) => {
+    if (row >= 0 && plan.kinds[row] === K_LIST) lists.push({ row, child: layout.elements[k] === undefined ? undefined : plan.children[row]! });
+  });
   return {
     re: new RegExp(source === '' ? '$^' : source, 'y'),
     source,
@@ -150,6 +168,7 @@ export function compile(plan: Plan, layout: Layout, withRegex = true): Template 
     spans: spansCode(plan, layout, skip, children),
     match: withRegex ? compileMatcher(plan, layout, matchSpans) : undefined,
     matchSpans,
+    lists,
   };
 }
 
@@ -205,7 +224,8 @@ function spansCode(plan: Plan, layout: Layout, skip: Int32Array, children: (Temp
   return new Function('S', 'E', 'L', 'CH', 'EMPTY', 'stringsEnd', 'elementsOf', body)(SLOTS, ENDS, LISTS, children, EMPTY, stringsEnd, elementsOf) as Template['spans'];
 }
 
-const EMPTY: readonly LazyView[] = Object.freeze([]);
+/** The element views of an empty list (shared: frozen). */
+export const EMPTY: readonly LazyView[] = Object.freeze([]);
 
 /** The elements of the list at `[` (index `i`), each matched by `child`, built into `LISTS[row]`. */
 function elementsOf(text: string, i: number, child: Template, base: number, row: number): number {

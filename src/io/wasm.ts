@@ -9,8 +9,10 @@
  * turns one learned layout into one small module whose function takes the index of the object's
  * `{` and returns the index past its `}`, or -1. It accepts exactly what the layout's regex accepts
  * (the grammar is written out beside each generator below; fast-differential.test.ts runs both
- * against the walk), and for layouts without list rows it also writes each row's start and end
- * into `SLOTS`/`ENDS` as `spans` would, and 0 for the rows the layout lacks.
+ * against the walk), and it also writes each row's start and end into `SLOTS`/`ENDS` as `spans`
+ * would, 0 for the rows the layout lacks, and the starts of its list elements' rows one element
+ * after the other, with each list's element count (scratch.ts), from which fast.ts builds the
+ * element views (`takeLists`) without reading the frame again.
  *
  * Why: V8's regex engine checks a frame as fast as this code does, but it cannot report where the
  * values are, so each match was followed by one `indexOf` per value (as much time again). Here the
@@ -24,7 +26,7 @@
  * object.
  */
 import { Buffer } from 'node:buffer';
-import { MEMORY, PAGES, SCRATCH, WASM } from './scratch.js';
+import { ELEMENT_LIMIT, ELEMENT_ROWS, LIST_COUNT, LIST_ROWS, MEMORY, PAGES, SCRATCH, WASM } from './scratch.js';
 import type { Layout } from './template.js';
 import { K_BOOLEAN, K_DECIMAL, K_ID, K_INT64, K_INTEGER, K_LIST, K_STRING, K_STRINGS, type Plan } from './view.js';
 
@@ -47,6 +49,7 @@ const Op = {
   i32Load8u: 0x2d,
   i32Load16u: 0x2f,
   i32Store: 0x36,
+  select: 0x1b,
   i32Const: 0x41,
   i64Const: 0x42,
   i32Eqz: 0x45,
@@ -89,13 +92,16 @@ function sleb(out: number[], v: bigint): void {
   }
 }
 
-// Locals: the cursor, a byte, a value's start, a counter (i32); eight bytes, a mask (i64).
+// Locals: the cursor, a byte, a value's start, a counter (i32); eight bytes, a mask (i64); where
+// the next list element's spans go, a list's element count (i32).
 const P = 0;
 const C = 1;
 const VS = 2;
 const T = 3;
 const W = 4;
 const M = 5;
+const B = 6;
+const K = 7;
 /** A byte repeated in each of the 8 bytes of an i64. */
 const lanes = (b: number) => BigInt(b) * 0x0101010101010101n;
 
@@ -357,7 +363,10 @@ class Code {
 }
 
 /** The value of one row (or of an unknown key, row -1), as `valuePattern` in template.ts. */
-function value(code: Code, plan: Plan, row: number, element: Layout | undefined): void {
+/** How an object's spans are written: not at all, at its rows (a top-level object), at `B` plus its rows (a list element). */
+type Spans = 'none' | 'rows' | 'element';
+
+function value(code: Code, plan: Plan, row: number, element: Layout | undefined, spans: Spans): void {
   if (row < 0) {
     code.scalar();
     return;
@@ -389,7 +398,7 @@ function value(code: Code, plan: Plan, row: number, element: Layout | undefined)
         code.strings();
         break;
       case K_LIST:
-        list(code, plan.children[row]!, element);
+        list(code, plan.children[row]!, element, spans === 'rows' ? row : -1);
         break;
       default:
         throw new Error(`unknown kind ${plan.kinds[row]}`);
@@ -399,43 +408,82 @@ function value(code: Code, plan: Plan, row: number, element: Layout | undefined)
   else gen();
 }
 
-/** `[` (E (`,` E)*)? `]`, or `[]` when the layout was learned from an empty list. */
-function list(code: Code, child: Plan, element: Layout | undefined): void {
+/**
+ * `[` (E (`,` E)*)? `]`, or `[]` when the layout was learned from an empty list. With `countRow`
+ * (a list row of a top-level object that writes spans), each element's spans go to `B` onwards
+ * (scratch.ts: the dead zone once they would pass ELEMENT_LIMIT) and the count to its cell.
+ */
+function list(code: Code, child: Plan, element: Layout | undefined, countRow: number): void {
+  const spans = countRow >= 0;
   code.literal('[');
+  if (spans) code.i32(0).set(K);
   if (element !== undefined) {
     code.nest(Op.block, () => {
       code.byte().i32(93).op(Op.i32Eq).brIf(0); // []
       code.nest(Op.loop, () => {
-        object(code, child, element, false);
+        if (spans) {
+          // B, or the dead zone when this element would pass the limit (B stays there after)
+          const limit = SCRATCH + 4 * ELEMENT_LIMIT;
+          code.i32(limit).get(B).get(B).i32(4 * child.rows).op(Op.i32Add).i32(limit).op(Op.i32GtU).op(Op.select).set(B);
+        }
+        object(code, child, element, spans ? 'element' : 'none');
+        if (spans) {
+          code.get(K).i32(1).op(Op.i32Add).set(K);
+          code.get(B).i32(SCRATCH + 4 * ELEMENT_LIMIT).op(Op.i32Ne).when(() => code.get(B).i32(4 * child.rows).op(Op.i32Add).set(B));
+        }
         code.byte().i32(44).op(Op.i32Eq).when(() => code.advance(1).br(1)); // `,`: the next one
       });
     });
   }
   code.literal(']');
+  if (spans) code.i32(SCRATCH + 4 * (LIST_COUNT - countRow)).get(K).op(Op.i32Store, 2, 0);
 }
 
-/** `{"key":value,…}`; with `spans`, each row's start and end (text indices) into the scratch. */
-function object(code: Code, plan: Plan, layout: Layout, spans: boolean): void {
+/**
+ * `{"key":value,…}`. With spans `rows`, each row's start and end (text indices) into the scratch,
+ * 0 for the rows the layout lacks, and each list row's element count (-1 until a list is read: a
+ * `null` leaves it so); with `element`, each row's start at `B` plus the row (an element's end is
+ * never read: its rows are not routing keys).
+ */
+function object(code: Code, plan: Plan, layout: Layout, spans: Spans): void {
   const n = layout.keys.length;
+  if (spans === 'rows' && plan.listRows.length > 0) code.i32(SCRATCH + 4 * plan.rows).set(B);
   if (n === 0) {
     code.literal('{}');
   } else {
     for (let k = 0; k < n; k++) {
       code.literal(`${k ? ',' : '{'}"${layout.keys[k]}":`);
       const row = layout.rows[k];
-      if (spans && row >= 0) code.get(P).set(VS);
-      value(code, plan, row, layout.elements[k]);
-      if (spans && row >= 0) {
+      const writes = spans !== 'none' && row >= 0;
+      if (writes) code.get(P).set(VS);
+      if (spans === 'rows' && row >= 0 && plan.kinds[row] === K_LIST) code.i32(SCRATCH + 4 * (LIST_COUNT - row)).i32(-1).op(Op.i32Store, 2, 0);
+      value(code, plan, row, layout.elements[k], spans);
+      if (writes && spans === 'rows') {
         code.i32(SCRATCH + 4 * row).get(VS).op(Op.i32Store, 2, 0);
         code.i32(SCRATCH + 4096 + 4 * row).get(P).op(Op.i32Store, 2, 0);
+      } else if (writes) {
+        code.get(B).get(VS).op(Op.i32Store, 2);
+        uleb(code.out, 4 * row);
       }
     }
     code.literal('}');
   }
-  if (spans) {
+  if (spans !== 'none') {
     const present = new Set(layout.rows);
-    for (let row = 0; row < plan.rows; row++) if (!present.has(row)) code.i32(SCRATCH + 4 * row).i32(0).op(Op.i32Store, 2, 0);
+    for (let row = 0; row < plan.rows; row++) {
+      if (present.has(row)) continue;
+      if (spans === 'rows') code.i32(SCRATCH + 4 * row).i32(0).op(Op.i32Store, 2, 0);
+      else {
+        code.get(B).i32(0).op(Op.i32Store, 2);
+        uleb(code.out, 4 * row);
+      }
+    }
   }
+}
+
+/** Whether `plan`'s matchers can write every span (its lists' elements too) within the scratch. */
+export function spansFit(plan: Plan): boolean {
+  return plan.rows <= LIST_ROWS && plan.children.every((c) => c === undefined || c.rows <= ELEMENT_ROWS);
 }
 
 function section(out: number[], id: number, body: number[]): void {
@@ -455,12 +503,12 @@ function matcherModule(plan: Plan, layout: Layout, spans: boolean): Uint8Array {
   const code = new Code();
   code.nest(Op.block, () => {
     // the failure block: every mismatch branches out of it
-    object(code, plan, layout, spans);
+    object(code, plan, layout, spans ? 'rows' : 'none');
     code.get(P).op(Op.return);
   });
   code.i32(-1);
   code.op(Op.end);
-  const body: number[] = [2, 3, 0x7f, 2, 0x7e]; // 3 more i32 locals, 2 i64
+  const body: number[] = [3, 3, 0x7f, 2, 0x7e, 2, 0x7f]; // 3 more i32 locals, 2 i64, 2 i32
   body.push(...code.out);
   const func: number[] = [];
   uleb(func, body.length);

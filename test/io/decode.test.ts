@@ -5,7 +5,9 @@
  */
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, decodeFrameInto, decodeOwnedInto, LazyView } from '../../src/io/decode.js';
+import { decodeFrame, decodeFrameInto, decodeFrameWalk, decodeOwnedInto, LazyView } from '../../src/io/decode.js';
+import { decodeFast } from '../../src/io/fast.js';
+import { ELEMENT_LIMIT } from '../../src/io/scratch.js';
 import { UpbitDecodeError } from '../../src/io/errors.js';
 import { CANDLE_TYPES, KINDS, tableOf, TRADE, type Table } from '../../src/io/fields.js';
 import {
@@ -281,6 +283,41 @@ describe('decodeOwnedInto (a frame handed over: the hub socket, whose ws never w
       const before = new Decimal(f.frame.slice(at, f.frame.indexOf(',', at)));
       expect(c.tradePrice.equals(before)).toBe(true); // decodeFrameInto's message read a copy
       expect(m.tradePrice.equals(before)).toBe(false); // the handed-over frame's message reads the frame
+    }
+  });
+});
+
+describe('list elements from the WebAssembly matchers (orderbook units, myAsset assets)', () => {
+  type Book = { orderbookUnits: { askPrice: Decimal; bidSize: Decimal }[]; toJSON(): unknown };
+  const units = (n: number) =>
+    Array.from({ length: n }, (_, k) => `{"ask_price":${137002000 + k * 1000},"bid_price":${137001000 - k * 1000},"ask_size":0.${k + 1},"bid_size":${k}.5}`).join(',');
+  const book = (n: number) => ORDERBOOK_DEFAULT.frame.replace(/"orderbook_units":\[.*\],/, `"orderbook_units":[${units(n)}],`);
+
+  it('a handed-over book reads its units in place: the matcher wrote their spans, no text was made', () => {
+    const text = book(15);
+    decodeFrame(text); // learned
+    const owned = Buffer.from(text);
+    const [m] = decodeOwnedInto(owned, []) as unknown as [Book];
+    const [c] = decodeFrameInto(Buffer.from(text), []) as unknown as [Book];
+    const at = text.indexOf('"ask_price":', text.indexOf('"ask_price":') + 1) + 12; // the second unit's ask price
+    owned[at] = owned[at] === 0x39 ? 0x38 : 0x39; // another first digit, written after decoding
+    expect(c.orderbookUnits[1].askPrice.toString()).toBe('137003000');
+    expect(m.orderbookUnits[1].askPrice.toString()).not.toBe('137003000');
+    expect(m.orderbookUnits[14].bidSize.toString()).toBe('14.5');
+  });
+
+  it('books too long for the span scratch (and lists beside them) decode as the walk does', () => {
+    // scratch.ts: elements past ELEMENT_LIMIT go to the dead zone and the reader falls back to the text
+    const fits = Math.floor((ELEMENT_LIMIT - 8) / 4);
+    for (const n of [0, 1, 30, fits - 1, fits, fits + 1, 400]) {
+      const text = book(n);
+      decodeFrame(text); // learned (a layout per element count is not needed: one element layout)
+      const walk = decodeFrameWalk(text).map((m) => (m as unknown as Book).toJSON());
+      for (const input of [text, Buffer.from(text)]) {
+        expect(decodeFrame(input).map((m) => (m as unknown as Book).toJSON())).toEqual(walk);
+        expect(decodeOwnedInto(Buffer.from(text), []).map((m) => (m as unknown as Book).toJSON())).toEqual(walk);
+      }
+      expect((decodeFast(Buffer.from(text), undefined, true)?.[0] as unknown as Book | undefined)?.orderbookUnits.length).toBe(n);
     }
   });
 });
