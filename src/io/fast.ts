@@ -135,7 +135,7 @@ function matchObject(src: Source, i: number): UpbitMessage | undefined {
     } else {
       const re = t.re;
       re.lastIndex = i;
-      if (!re.test(textNow())) continue;
+      if (!re.test(textNow(src))) continue;
       end = re.lastIndex;
     }
     if (k > 0) {
@@ -145,7 +145,7 @@ function matchObject(src: Source, i: number): UpbitMessage | undefined {
     const plan = kind.plan;
     let view: Source = src;
     if (!(loaded && t.matchSpans && (t.lists.length === 0 || takeLists(src, plan, t)))) {
-      view = textNow();
+      view = textNow(src);
       t.spans(view, i, 0); // clears the rows the layout lacks
     }
     objectEnd = end;
@@ -190,35 +190,34 @@ function takeLists(src: Source, plan: Plan, t: Template): boolean {
 
 /** Whether the frame being decoded is in the matchers' memory (set by `frameSource`). */
 let loaded = false;
-/** The frame being decoded as bytes, when it is a byte frame (set by `frameSource`). */
-let frameBytes: Buffer | undefined;
-/** Its text, once something needed it (`textNow`). */
+/**
+ * The text of the handed-over frame being decoded, once something needed it (`textNow`). The
+ * frame itself is passed along, never kept in a module variable: storing a new object into a
+ * long-lived one costs a write barrier per frame.
+ */
 let frameText: string | undefined;
 
-/** The frame's text: latin1 maps each byte to one character (non-ASCII never matches a template). */
-function textNow(): string {
-  return (frameText ??= frameBytes!.toString('latin1'));
+/** The text of `src`, the frame: latin1 maps each byte to one character (non-ASCII never matches a template). */
+function textNow(src: Source): string {
+  return typeof src === 'string' ? src : (frameText ??= src.toString('latin1'));
 }
 
 /**
- * What the templates read the frame from, and sets up `textNow`. A byte frame is copied into
- * the WebAssembly matchers' memory when it fits (`load`). A frame handed over (`owned`: its bytes
- * are never written again) that is there is read as bytes, and its views read those bytes in place
- * (view.ts `Source`): no text is made unless a regex needs it, or the elements of its lists do not
- * fit the span scratch (`takeLists`). Any other frame is
- * read as text, so a caller that reuses its buffer cannot change a decoded message.
+ * What the templates read the frame from. A byte frame is copied into the WebAssembly matchers'
+ * memory when it fits (`load`). A frame handed over (`owned`: its bytes are never written again)
+ * that is there is read as bytes, and its views read those bytes in place (view.ts `Source`): no
+ * text is made unless a regex needs it, or the elements of its lists do not fit the span scratch
+ * (`takeLists`). Any other frame is read as text, so a caller that reuses its buffer cannot change
+ * a decoded message.
  */
 function frameSource(frame: string | Uint8Array, load: boolean, owned: boolean): Source {
   if (typeof frame === 'string') {
     loaded = false;
-    frameBytes = undefined;
-    return (frameText = frame);
+    return frame;
   }
   const buf = Buffer.isBuffer(frame) ? frame : Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
   loaded = load && useWasm && loadFrame(buf);
-  frameBytes = buf;
-  frameText = undefined;
-  return owned && loaded ? buf : textNow();
+  return owned && loaded ? buf : buf.toString('latin1');
 }
 
 let useWasm = true;
@@ -270,8 +269,7 @@ export function decodeFast(frame: string | Uint8Array, out?: UpbitMessage[], own
   } catch {
     // a bug here must not change what users see: the walk decides
   } finally {
-    frameBytes = undefined; // hold no frame between calls
-    frameText = undefined;
+    frameText = undefined; // hold no frame between calls
   }
   fastStats.misses++;
   return undefined;
@@ -296,8 +294,6 @@ function learningOf(list: Template[]): Learning {
 export function learnFrom(frame: string | Uint8Array): void {
   try {
     const text = frameSource(frame, false, false) as string;
-    frameBytes = undefined;
-    frameText = undefined;
     const c = text.charCodeAt(0);
     if (c === 123) learnAt(text, 0);
     else if (c === 91) {
