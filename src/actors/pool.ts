@@ -159,6 +159,8 @@ export class DataPool {
   private readonly books = new Map<string, BookEntry[]>();
   /** The Decimal of each book entry's level, for `isLevel`. */
   private readonly levelDecs = new WeakMap<BookEntry, Decimal>();
+  /** Keys retained (books by code and level): while 0, `put` ignores a message without a look-up. */
+  private keys = 0;
 
   constructor(options: DataPoolOptions = {}) {
     this.historyCap = checkCapacity('history', options.history ?? 16);
@@ -184,6 +186,7 @@ export class DataPool {
         b = { count: 0, level, ring: new Ring(this.historyCap), depths: new Int32Array(MAX_DEPTH + 1), cut: [], cutOf: [] };
         this.levelDecs.set(b, new Decimal(level));
         list.push(b);
+        this.keys++;
       }
       b.count++;
       b.depths[depth]++;
@@ -197,6 +200,7 @@ export class DataPool {
       return false;
     }
     byCode.set(code, { count: 1, ring: new Ring(type === 'trade' ? this.tradeHistory : this.historyCap) });
+    this.keys++;
     return true;
   }
 
@@ -216,6 +220,7 @@ export class DataPool {
       if (--b.count > 0) return false;
       list.splice(i, 1);
       if (list.length === 0) this.books.delete(code);
+      this.keys--;
       return true;
     }
     const byCode = this.plain.get(type);
@@ -223,6 +228,7 @@ export class DataPool {
     if (!byCode || !e) return false;
     if (--e.count > 0) return false;
     byCode.delete(code);
+    this.keys--;
     return true;
   }
 
@@ -248,12 +254,17 @@ export class DataPool {
   clear(): void {
     for (const byCode of this.plain.values()) byCode.clear();
     this.books.clear();
+    this.keys = 0;
   }
 
   // ─── the hot path ───────────────────────────────────────────────────────────────────────────
 
   /** Store one decoded message if its key is retained. Allocates nothing (the ring is preallocated). */
   put(msg: DataMessage): void {
+    if (this.keys === 0) {
+      this.metrics.ignored++;
+      return;
+    }
     if (msg.type === 'orderbook') {
       const list = this.books.get(msg.code);
       if (list !== undefined) {

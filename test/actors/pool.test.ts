@@ -52,6 +52,36 @@ describe('DataPool: latest values', () => {
     expect(pool.metrics).toMatchObject({ stored: 2, ignored: 1 });
   });
 
+  // `put` skips its look-ups while no key is retained (a count of keys): the count must follow
+  // every retain and release, or a key still wanted would be ignored.
+  it('stores for a key still retained whatever else was retained and released, and ignores all once none is', () => {
+    const pool = new DataPool();
+    pool.put(ticker('KRW-BTC', '1')); // nothing retained
+    pool.retain('ticker', 'KRW-BTC');
+    pool.retain('ticker', 'KRW-BTC'); // a second reader: one key
+    pool.retain('trade', 'KRW-ETH');
+    pool.retain('orderbook', 'KRW-XRP');
+    pool.retain('orderbook', 'KRW-XRP', { level: 10 });
+    expect(pool.release('ticker', 'KRW-DOGE')).toBe(false); // never retained
+    expect(pool.release('orderbook', 'KRW-XRP', { level: 5 })).toBe(false);
+    expect(pool.release('ticker', 'KRW-BTC')).toBe(false); // one reader left
+    expect(pool.release('trade', 'KRW-ETH')).toBe(true);
+    expect(pool.release('orderbook', 'KRW-XRP')).toBe(true);
+    expect(pool.release('orderbook', 'KRW-XRP', { level: 10 })).toBe(true);
+    const kept = ticker('KRW-BTC', '2');
+    pool.put(kept);
+    expect(pool.ticker('KRW-BTC')).toBe(kept);
+    expect(pool.metrics).toMatchObject({ stored: 1, ignored: 1 });
+    expect(pool.release('ticker', 'KRW-BTC')).toBe(true);
+    pool.retain('trade', 'KRW-ETH');
+    pool.clear();
+    pool.put(trade('KRW-ETH', '7'));
+    pool.retain('trade', 'KRW-ETH'); // after clear, counted from nothing again
+    pool.put(trade('KRW-ETH', '8'));
+    expect(pool.trades('KRW-ETH', 16).map((t) => t.sequentialId)).toEqual(['8']);
+    expect(pool.metrics).toMatchObject({ stored: 2, ignored: 2 });
+  });
+
   it('getMultipleTickers: a Map of the codes that have a value, in the order asked', () => {
     const pool = new DataPool();
     for (const c of ['KRW-BTC', 'KRW-ETH', 'KRW-XRP']) pool.retain('ticker', c);
