@@ -481,8 +481,12 @@ function object(code: Code, plan: Plan, layout: Layout, spans: Spans): void {
   }
 }
 
-/** Whether `plan`'s matchers can write every span (its lists' elements too) within the scratch. */
+/**
+ * Whether `plan`'s matchers can write every span within the scratch: any plan without list rows;
+ * one with list rows when its rows have count cells and its elements fit the dead zone (scratch.ts).
+ */
 export function spansFit(plan: Plan): boolean {
+  if (plan.listRows.length === 0) return true;
   return plan.rows <= LIST_ROWS && plan.children.every((c) => c === undefined || c.rows <= ELEMENT_ROWS);
 }
 

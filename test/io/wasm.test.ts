@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, decodeFrameWalk, LazyView } from '../../src/io/decode.js';
 import { decodeFast, fastStats, resetTemplates, setWasmMatchers } from '../../src/io/fast.js';
+import { DECIMAL, listOf, ORDERBOOK, type Table } from '../../src/io/fields.js';
 import { FRAME_CAPACITY, MEMORY } from '../../src/io/scratch.js';
+import { planFor } from '../../src/io/view.js';
+import { spansFit } from '../../src/io/wasm.js';
 import { check } from './differential.js';
 import { TICKER_SIMPLE, TRADE_DEFAULT, TRADE_SIMPLE } from './fixtures.js';
 
@@ -102,6 +105,17 @@ describe('WebAssembly matchers', () => {
     expect(paths.fast).toBeGreaterThan(100);
     expect(paths.walk).toBeGreaterThan(100);
     expect(paths.error).toBeGreaterThan(1000);
+  });
+
+  it('matchers write every span where the scratch has room for them (scratch.ts), else the text pass finds them', () => {
+    const rows = (n: number, p: string): Table => Array.from({ length: n }, (_, k) => ({ name: `${p}${k}`, wire: `${p}_${k}`, simple: `${p}${k}`, kind: DECIMAL }));
+    expect(spansFit(planFor(ORDERBOOK))).toBe(true);
+    expect(spansFit(planFor(rows(70, 'a'), 'flat70'))).toBe(true); // no list rows: no count cells needed
+    const withList = (top: number, element: number) => planFor([...rows(top, 'a'), { name: 'l', wire: 'l', simple: 'l', kind: listOf(rows(element, 'e')) }], `list${top}x${element}`);
+    expect(spansFit(withList(10, 32))).toBe(true);
+    expect(spansFit(withList(10, 33))).toBe(false); // an element larger than the dead zone
+    expect(spansFit(withList(63, 4))).toBe(true); // 64 rows, the list row included
+    expect(spansFit(withList(64, 4))).toBe(false); // more rows than count cells
   });
 
   it('without WebAssembly (node --jitless) the regexes do the matching, with the same messages', () => {
