@@ -85,6 +85,8 @@ function value(code: Code, plan: Plan, row: number, element: Layout | undefined,
  */
 function list(code: Code, child: Plan, element: Layout | undefined, countRow: number): void {
   const spans = countRow >= 0;
+  /** The first address past the element region: the dead zone. */
+  const dead = SCRATCH + 4 * ELEMENT_LIMIT;
   code.literal('[');
   if (spans) code.i32(0).set(K);
   if (element !== undefined) {
@@ -93,13 +95,12 @@ function list(code: Code, child: Plan, element: Layout | undefined, countRow: nu
       code.nest(Op.loop, () => {
         if (spans) {
           // B, or the dead zone when this element would pass the limit (B stays there after)
-          const limit = SCRATCH + 4 * ELEMENT_LIMIT;
-          code.i32(limit).get(B).get(B).i32(4 * child.rows).op(Op.i32Add).i32(limit).op(Op.i32GtU).op(Op.select).set(B);
+          code.i32(dead).get(B).get(B).i32(4 * child.rows).op(Op.i32Add).i32(dead).op(Op.i32GtU).op(Op.select).set(B);
         }
         object(code, child, element, spans ? 'element' : 'none');
         if (spans) {
           code.get(K).i32(1).op(Op.i32Add).set(K);
-          code.get(B).i32(SCRATCH + 4 * ELEMENT_LIMIT).op(Op.i32Ne).when(() => code.get(B).i32(4 * child.rows).op(Op.i32Add).set(B));
+          code.get(B).i32(dead).op(Op.i32Ne).when(() => code.get(B).i32(4 * child.rows).op(Op.i32Add).set(B));
         }
         code.byte().i32(44).op(Op.i32Eq).when(() => code.advance(1).br(1)); // `,`: the next one
       });
