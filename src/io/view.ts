@@ -392,8 +392,10 @@ function readCode(src: Source, vs: number, ve: number): string {
   for (let probe = 0; probe < 8; probe++, s = (s + 1) & (INTERN_SIZE - 1)) {
     const e = interned[s];
     if (e === undefined) {
-      const text = textAt(src, from, ve - 1);
-      if (internedCount >= INTERN_MAX) return text;
+      if (internedCount >= INTERN_MAX) return textAt(src, from, ve - 1);
+      // V8's own copy of the string (a property key's): a Map keyed by the same code from a
+      // literal or a parsed request then finds it by identity, without comparing characters.
+      const text = Object.keys({ [textAt(src, from, ve - 1)]: 0 })[0];
       internedCount++;
       INTERN_LO[s] = lo;
       INTERN_HI[s] = hi;
@@ -495,7 +497,7 @@ function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: numbe
   let idReader = '';
   // Routing keys are strings (an enum or the code): their ends are in `ENDS`, no rescan.
   const readOwn = (i: number, how: string) =>
-    `S[b + ${i}] === 0 ? null : ${how}(src, S[b + ${i}], E[b + ${i}], V[${i}])`; // never null: required rows
+    `s[b + ${i}] === 0 ? null : ${how}(src, s[b + ${i}], E[b + ${i}], V[${i}])`; // never null: required rows
   const typeValues = typeRow >= 0 ? plan.values[typeRow] : undefined;
   if (synthetic !== undefined) ownLines.push(`this.type = ${JSON.stringify(synthetic)};`);
   else if (typeValues?.length === 1) ownLines.push(`this.type = ${JSON.stringify(typeValues[0])};`); // the plan was chosen by it
@@ -509,13 +511,13 @@ function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: numbe
     fields.push(`${f};`);
     const k = kinds[i];
     if (k === K_LIST) {
-      copies.push(`this.${f} = L[${i}] ?? S[b + ${i}]; L[${i}] = undefined;`);
+      copies.push(`this.${f} = L[${i}] ?? s[b + ${i}]; L[${i}] = undefined;`);
       getters.push(`get ${row.name}() { const v = this.${f}; return typeof v === 'number' ? null : v; }`);
     } else {
       if (row.name === 'sequentialId' && k === K_INT64) {
         idReader = `[ID]() { const v = this.${f}; return typeof v === 'number' && v !== 0 ? IDD(this.#s, v) : -1; }`;
       }
-      copies.push(`this.${f} = S[b + ${i}];`);
+      copies.push(`this.${f} = s[b + ${i}];`);
       getters.push(
         k === K_INTEGER || k === K_BOOLEAN
           ? `get ${row.name}() { const v = this.${f}; return v === 0 ? null : R(this.#s, v, ${k}, undefined); }`
@@ -540,6 +542,7 @@ function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: numbe
   #s;
   ${fields.join(' ')}
   constructor(src, b) {
+    const s = S; // one context load: the constructor must stay small enough for TurboFan to inline it
     this.#s = src;
     ${ownLines.join('\n    ')}
     ${copies.join('\n    ')}
