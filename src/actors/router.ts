@@ -71,6 +71,11 @@ interface Route {
 }
 
 const ANY = '*';
+/**
+ * V8's own copy of `s`, the one a property key holds. A decoded message's code is such a copy
+ * (view.ts `readCode`), so `dispatch` finds its routes by identity, without comparing characters.
+ */
+const internal = (s: string): string => Object.keys({ [s]: 0 })[0] ?? s;
 /** code → routes of one type; the `*` routes (wishes without codes) are also held in `any`, so dispatch reads them without a second lookup. */
 class ByCode extends Map<string, Route[]> {
   any: Route[] | undefined = undefined;
@@ -146,7 +151,8 @@ export class Router {
     }
     const codes = target.codes.length > 0 ? target.codes : [ANY];
     const routes: Route[] = [];
-    for (const code of new Set(codes)) {
+    for (const given of new Set(codes)) {
+      const code = internal(given);
       const route: Route = {
         target,
         code,
