@@ -542,7 +542,7 @@ function makeView(plan: Plan, typeRow: number, codeRow: number, streamRow: numbe
   #s;
   ${fields.join(' ')}
   constructor(src, b) {
-    const s = S; // one context load: the constructor must stay small enough for TurboFan to inline it
+    const s = S; // one context load: hot constructors stay within V8's inlining limit (test/io/view-inline.test.ts)
     this.#s = src;
     ${ownLines.join('\n    ')}
     ${copies.join('\n    ')}
