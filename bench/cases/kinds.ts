@@ -88,7 +88,7 @@ function countDecimals(m: Any, table: Table): void {
     if (v instanceof Decimal) {
       decimals.count++;
       if (decimals.texts.length < 4096) decimals.texts.push(v.toFixed());
-    } else if (row.kind.t === 'list' && v !== null) for (const e of v as Any[]) countDecimals(e, ORDERBOOK_UNIT);
+    } else if (row.kind.t === 'list' && v !== null) for (const e of v as Any[]) countDecimals(e, row.kind.of);
   }
 }
 

@@ -20,6 +20,7 @@
 import mittModule, { type Emitter } from 'mitt';
 import { Decimal, type DataMessage, type Orderbook, type UpbitMessage } from '../io/index.js';
 import { BookCut, RecentIds, sameDecimal } from './route-parts.js';
+import { internalized } from '../io/scan.js';
 import { ID_DIGITS } from '../io/view.js';
 
 // mitt's types are CommonJS-shaped; at run time the ESM default export is the factory itself.
@@ -71,11 +72,6 @@ interface Route {
 }
 
 const ANY = '*';
-/**
- * V8's own copy of `s`, the one a property key holds. A decoded message's code is such a copy
- * (view.ts `readCode`), so `dispatch` finds its routes by identity, without comparing characters.
- */
-const internal = (s: string): string => Object.keys({ [s]: 0 })[0] ?? s;
 /** code → routes of one type; the `*` routes (wishes without codes) are also held in `any`, so dispatch reads them without a second lookup. */
 class ByCode extends Map<string, Route[]> {
   any: Route[] | undefined = undefined;
@@ -152,7 +148,7 @@ export class Router {
     const codes = target.codes.length > 0 ? target.codes : [ANY];
     const routes: Route[] = [];
     for (const given of new Set(codes)) {
-      const code = internal(given);
+      const code = internalized(given); // as decoded codes are (io/scan.ts): dispatch matches by identity
       const route: Route = {
         target,
         code,

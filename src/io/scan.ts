@@ -64,6 +64,15 @@ export function detach(s: string): string {
   return s.length < 13 ? s : (' ' + s).slice(1);
 }
 
+/**
+ * V8's own copy of `s`: the one a property key holds (internalised, one per distinct string).
+ * Maps keyed by such copies find each other's keys by identity, without comparing characters: the
+ * codes `readCode` hands out (view.ts) and the router's index of routes by code (router.ts).
+ */
+export function internalized(s: string): string {
+  return Object.keys({ [s]: 0 })[0] ?? s;
+}
+
 /** The 31-multiplier hash of `name` (ASCII), the same one the scanner computes over a key's bytes. */
 export function hashKey(name: string): number {
   let h = 0;

@@ -16,7 +16,7 @@
 import { Buffer } from 'node:buffer';
 import { decimalAt, decimalBytes } from './decimal.js';
 import type { Kind, Row, Table } from './fields.js';
-import { at, detach, hashKey } from './scan.js';
+import { at, detach, hashKey, internalized } from './scan.js';
 import { END_SCRATCH, SLOT_SCRATCH } from './scratch.js';
 
 // Kind codes: how a row's value is checked (fill.ts) and read (below).
@@ -393,9 +393,7 @@ function readCode(src: Source, vs: number, ve: number): string {
     const e = interned[s];
     if (e === undefined) {
       if (internedCount >= INTERN_MAX) return textAt(src, from, ve - 1);
-      // V8's own copy of the string (a property key's): a Map keyed by the same code from a
-      // literal or a parsed request then finds it by identity, without comparing characters.
-      const text = Object.keys({ [textAt(src, from, ve - 1)]: 0 })[0];
+      const text = internalized(textAt(src, from, ve - 1)); // the router finds its routes by identity
       internedCount++;
       INTERN_LO[s] = lo;
       INTERN_HI[s] = hi;

@@ -10,6 +10,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { decodeFrameWalk } from '../../src/io/decode.js';
+import { internalized } from '../../src/io/scan.js';
 import { ID_DIGITS, ID_HALVES } from '../../src/io/view.js';
 import { decodeFrame, decodeRestList, REST_TRADE } from '../../src/io/index.js';
 import { MY_ORDER_DEFAULT, TRADE_DEFAULT } from './fixtures.js';
@@ -75,5 +76,14 @@ describe('strings read from a message hold no part of its frame', () => {
     const m = decodeFrame(order(7))[0] as unknown as { uuid: string; identifier: string };
     expect(m.uuid).toBe('00000007-fce9-40a2-b4f6-5987c25c438f');
     expect(m.identifier).toBe('my-order-7');
+  });
+});
+
+describe('internalized: the one copy of a string that property keys share (codes, the router index)', () => {
+  it('is the same text for any string, names that objects treat specially and index-like ones included', () => {
+    const built = ['KRW', 'BTC'].join('-');
+    for (const s of ['', 'KRW-BTC', built, '__proto__', 'constructor', 'toString', '0', '123', '4294967295', '-1', 'a'.repeat(300)]) {
+      expect(internalized(s)).toBe(s);
+    }
   });
 });
